@@ -1,0 +1,241 @@
+/*
+ * wiredup.h - find exact and near-duplicate text documents.
+ *
+ * The one public header of libwiredup. The pipeline it exposes:
+ *
+ *   text --normalize--> tokens --shingle--> hashes --MinHash--> signature
+ *        --LSH bands--> candidates --verify--> pairs --union-find--> clusters
+ *
+ * Conventions
+ *   - Every function that can fail returns a wd_status: WD_OK (0) or a
+ *     negative WD_E_* code; wd_strerror() turns it into text.
+ *   - The library never prints, never exits and never aborts.
+ *   - Handles are opaque. Whoever creates a handle frees it.
+ *   - Strings are UTF-8 with an explicit length; they need not be
+ *     NUL-terminated. Invalid UTF-8 is never an error: see "Text rules".
+ *   - Thread safety: functions taking a const handle, and wd_compare(), may be
+ *     called from several threads at once. A non-const handle must be used by
+ *     one thread at a time; the library may use OpenMP threads inside a call
+ *     (wd_params.threads).
+ *
+ * Text rules (what the tokenizer does with any byte string)
+ *   - UTF-8 is decoded; every byte that does not start a valid, shortest-form
+ *     sequence (stray continuation bytes, overlong forms, surrogates, code
+ *     points above U+10FFFF, truncated sequences) counts as one separator,
+ *     like a space. NUL bytes are separators too. No input is rejected.
+ *   - Text is mapped by Unicode NFKC with case folding (ASCII takes a fast
+ *     path with the same result).
+ *   - Letters, digits and combining marks form words; everything else
+ *     (punctuation, symbols, quotes, dashes, white space, NBSP) separates
+ *     them, so quote and dash variants never change a shingle.
+ *   - Han, Hiragana, Katakana, Hangul and Thai characters are each a token of
+ *     their own (with any marks that follow), so a Chinese, Japanese, Korean
+ *     or Thai article gets meaningful character shingles.
+ *   - A document with no token at all is "empty": it has no shingles, is
+ *     never a near duplicate, and empty documents are not exact duplicates
+ *     of each other.
+ */
+#ifndef WIREDUP_H
+#define WIREDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WD_VERSION_MAJOR 0
+#define WD_VERSION_MINOR 1
+#define WD_VERSION_PATCH 0
+#define WD_VERSION_STRING "0.1.0"
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+const char *wd_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------- */
+typedef enum wd_status {
+    WD_OK = 0,
+    WD_E_INVALID = -1,     /* an argument or parameter is out of range */
+    WD_E_NOMEM = -2,       /* memory allocation failed */
+    WD_E_STATE = -3,       /* the handle failed earlier and refuses work */
+    WD_E_LIMIT = -4,       /* a size limit was reached (documents, shingles) */
+    WD_E_UNSUPPORTED = -5  /* feature not available in this build or CPU */
+} wd_status;
+
+/* A static, human-readable description of a status code. Never NULL. */
+const char *wd_strerror(int status);
+
+/* ---------------------------------------------------------------------------
+ * Parameters
+ * ------------------------------------------------------------------------- */
+typedef enum wd_shingle_kind {
+    WD_SHINGLE_WORD = 0, /* k consecutive tokens (CJK/Thai characters are tokens) */
+    WD_SHINGLE_CHAR = 1  /* k consecutive characters of the normalized text */
+} wd_shingle_kind;
+
+#define WD_PARAMS_VERSION 1
+
+#define WD_MAX_SHINGLE 64     /* largest shingle_size */
+#define WD_MAX_HASHES 1024    /* largest num_hashes */
+
+typedef struct wd_params {
+    unsigned version;          /* WD_PARAMS_VERSION; set by wd_params_default() */
+    wd_shingle_kind shingle;   /* word or character shingles */
+    unsigned shingle_size;     /* k: tokens (word) or characters (char) per shingle, 1..WD_MAX_SHINGLE */
+    unsigned num_hashes;       /* MinHash signature length, 1..WD_MAX_HASHES */
+    uint64_t seed;             /* seeds shingle hashing and the MinHash permutations */
+    double threshold;          /* estimated Jaccard at or above which a pair is a duplicate, (0,1] */
+    double containment;        /* estimated containment of the shorter document in the
+                                  longer at or above which a pair is a duplicate; 0 = off */
+    unsigned bands;            /* LSH bands; 0 with rows == 0: chosen from threshold */
+    unsigned rows;             /* LSH rows per band; bands * rows <= num_hashes */
+    unsigned threads;          /* worker threads; 0 = all cores */
+} wd_params;
+
+/* Fills *p with the defaults, tuned for syndicated news (see README). */
+void wd_params_default(wd_params *p);
+
+/* WD_OK when *p is usable, else WD_E_INVALID. */
+int wd_params_check(const wd_params *p);
+
+/*
+ * LSH shape for a threshold: the bands x rows (bands * rows <= num_hashes)
+ * that minimize the weighted sum 0.05 FP + 0.95 FN of the false-positive
+ * area (probability of becoming a candidate below the threshold) and the
+ * false-negative area (probability of being missed above it) under the
+ * S-curve 1 - (1 - s^rows)^bands. False negatives weigh more because every
+ * candidate is verified: a false positive only costs a comparison.
+ */
+int wd_lsh_shape(double threshold, unsigned num_hashes,
+                 unsigned *bands /* OUT */, unsigned *rows /* OUT */);
+
+/* Probability that a pair of Jaccard similarity s becomes an LSH candidate. */
+double wd_lsh_probability(double s, unsigned bands, unsigned rows);
+
+/* ---------------------------------------------------------------------------
+ * Comparing two documents
+ * ------------------------------------------------------------------------- */
+typedef struct wd_similarity {
+    size_t shingles_a;         /* distinct shingles of a */
+    size_t shingles_b;         /* distinct shingles of b */
+    size_t shared;             /* distinct shingles in both */
+    double jaccard;            /* exact |A n B| / |A u B| */
+    double containment;        /* exact |A n B| / min(|A|, |B|) */
+    double jaccard_est;        /* estimated from the MinHash signatures */
+    double containment_est;    /* estimated from signatures and shingle counts */
+    int exact;                 /* 1 when the normalized texts are identical */
+    int duplicate;             /* 1 when an index with these parameters would pair them
+                                  (exact, or the estimates pass threshold/containment) */
+} wd_similarity;
+
+/* Exact and estimated similarity of two documents under *p. Thread-safe. */
+int wd_compare(const wd_params *p, const char *a, size_t a_len,
+               const char *b, size_t b_len, wd_similarity *out /* OUT */);
+
+/* ---------------------------------------------------------------------------
+ * The index: documents in, matches and clusters out
+ *
+ * Documents are numbered 0, 1, 2, ... in the order they are added. Adding is
+ * sequential in that order, so results never depend on the batch size or the
+ * number of threads: document i is compared against every earlier document
+ * j < i that shares an LSH bucket with it, and each candidate is verified
+ * from the two signatures before it counts.
+ * ------------------------------------------------------------------------- */
+typedef struct wd_index wd_index;
+
+/* One document to add. */
+typedef struct wd_doc {
+    const char *text;          /* UTF-8 (invalid bytes allowed); may be NULL when len == 0 */
+    size_t len;                /* bytes in text */
+} wd_doc;
+
+typedef enum wd_match_kind {
+    WD_MATCH_NONE = 0,         /* no earlier duplicate */
+    WD_MATCH_EXACT = 1,        /* same normalized text as an earlier document */
+    WD_MATCH_NEAR = 2          /* verified MinHash similarity */
+} wd_match_kind;
+
+/* What adding one document found. */
+typedef struct wd_match {
+    uint64_t best;             /* earlier document it matches best (if kind != NONE) */
+    float jaccard;             /* estimated Jaccard with best (1 for exact) */
+    float containment;         /* estimated containment with best (1 for exact) */
+    wd_match_kind kind;        /* how it matched */
+    unsigned shingles;         /* distinct shingles of this document */
+    unsigned empty;            /* 1 when the document has no token */
+} wd_match;
+
+/* One verified pair, reported in the order pairs are found. */
+typedef struct wd_pair {
+    uint64_t a;                /* earlier document */
+    uint64_t b;                /* later document (the one being added) */
+    float jaccard;             /* estimated Jaccard */
+    float containment;         /* estimated containment of the shorter in the longer */
+    wd_match_kind kind;        /* WD_MATCH_EXACT or WD_MATCH_NEAR */
+} wd_pair;
+
+/* Called for each verified pair, in a deterministic order, on the calling
+ * thread. A non-zero return stops wd_index_add() with that value. */
+typedef int (*wd_pair_fn)(void *ctx, const wd_pair *pair);
+
+/* Creates an empty index. *p is copied and checked (WD_E_INVALID). */
+int wd_index_create(const wd_params *p, wd_index **out /* OUT */);
+
+/* Frees the index; NULL is allowed. */
+void wd_index_free(wd_index *ix);
+
+/* The parameters in effect, with bands and rows resolved. */
+const wd_params *wd_index_params(const wd_index *ix);
+
+/* Registers a callback for verified pairs (NULL to stop). */
+void wd_index_on_pair(wd_index *ix, wd_pair_fn fn, void *ctx);
+
+/*
+ * Adds n documents, numbered from wd_index_count(). Sketching runs on
+ * params.threads threads; matching runs in input order. matches[i] (may be
+ * NULL) receives what document i of the batch matched. After a failure the
+ * index refuses further adds with WD_E_STATE.
+ */
+int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n,
+                 wd_match *matches /* OUT, n entries, or NULL */);
+
+/* Number of documents added so far. */
+uint64_t wd_index_count(const wd_index *ix);
+
+/*
+ * The cluster of every document: cluster[i] is the number of the earliest
+ * document connected to i through verified pairs (connected components), so
+ * cluster[i] == i marks the first document of its cluster.
+ */
+int wd_index_clusters(const wd_index *ix, uint64_t *cluster /* OUT, wd_index_count() entries */);
+
+/* Estimated Jaccard and containment of two added documents a and b, from
+ * their signatures (1 and 1 when a == b; 0 and 0 when either is empty). */
+int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
+                        double *jaccard /* OUT */, double *containment /* OUT */);
+
+/* ---------------------------------------------------------------------------
+ * Scoring a clustering against ground truth
+ * ------------------------------------------------------------------------- */
+typedef struct wd_scores {
+    double precision;          /* TP / predicted pairs (1 when none predicted) */
+    double recall;             /* TP / gold pairs (1 when no gold pair) */
+    double f1;                 /* harmonic mean of precision and recall */
+    double ari;                /* Adjusted Rand Index (Hubert & Arabie 1985) */
+    double true_pairs;         /* TP: pairs together in both */
+    double gold_pairs;         /* pairs together in gold */
+    double predicted_pairs;    /* pairs together in the prediction */
+} wd_scores;
+
+/* Pairwise scores of predicted labels against gold labels for n documents.
+ * Labels are arbitrary integers; equal labels mean the same cluster. */
+int wd_score(const uint64_t *gold, const uint64_t *pred, size_t n,
+             wd_scores *out /* OUT */);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WIREDUP_H */

@@ -1,0 +1,75 @@
+/*
+ * main.c - the wiredup program: subcommand dispatch and messages.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wiredup.h"
+#include "cli.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wiredup: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wiredup: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+} commands[] = {
+    { "dedup", cmd_dedup, "cluster near-duplicate documents and keep one of each cluster" },
+    { "compare", cmd_compare, "show the similarity of two documents" },
+    { "score", cmd_score, "score a clustering against ground-truth labels" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: wiredup COMMAND [OPTIONS] [ARGS]\n\n"
+               "Find exact and near-duplicate text documents.\n\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\nRun 'wiredup COMMAND --help' for a command's options.\n"
+               "Options: -h, --help   this text;  --version   print the version\n\n"
+               "Exit codes: 0 ok, 1 duplicates found (where asked), 2 usage error,\n"
+               "            3 bad or unreadable input, 4 internal or resource error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe shows up as EPIPE on write and ends the run quietly. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return WD_EXIT_USAGE;
+    }
+    const char *c = argv[1];
+    if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
+        usage(stdout);
+        return WD_EXIT_OK;
+    }
+    if (!strcmp(c, "--version") || !strcmp(c, "-V")) {
+        printf("wiredup %s\n", wd_version());
+        return WD_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(c, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see 'wiredup --help')", c);
+    return WD_EXIT_USAGE;
+}

@@ -1,0 +1,59 @@
+/* compare.c - exact and estimated similarity of two documents. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wiredup.h"
+#include "features.h"
+
+/* Size of the intersection of two sorted, distinct arrays. */
+static size_t intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j]) i++;
+        else if (a[i] > b[j]) j++;
+        else { k++; i++; j++; }
+    }
+    return k;
+}
+
+int wd_compare(const wd_params *p, const char *a, size_t a_len,
+               const char *b, size_t b_len, wd_similarity *out)
+{
+    if (!out || (!a && a_len) || (!b && b_len)) return WD_E_INVALID;
+    int rc = wd_params_check(p);
+    if (rc) return rc;
+    wd_minhash mh;
+    if (wd_minhash_init(&mh, p->num_hashes, p->seed)) return WD_E_NOMEM;
+    wd_scratch sa = {0}, sb = {0};
+    uint32_t *sig = malloc(2 * (size_t)p->num_hashes * sizeof *sig);
+    uint8_t ha[16], hb[16];
+    unsigned na = 0, nb = 0;
+    rc = sig ? WD_OK : WD_E_NOMEM;
+    if (!rc) rc = wd_features(p, &mh, &sa, a, a_len, ha, sig, &na);
+    if (!rc) rc = wd_features(p, &mh, &sb, b, b_len, hb, sig + p->num_hashes, &nb);
+    if (!rc) {
+        memset(out, 0, sizeof *out);
+        out->shingles_a = na;
+        out->shingles_b = nb;
+        out->shared = intersect(sa.sh.data, na, sb.sh.data, nb);
+        size_t uni = na + nb - out->shared;
+        size_t lo = na < nb ? na : nb;
+        out->jaccard = uni ? (double)out->shared / uni : 0.0;
+        out->containment = lo ? (double)out->shared / lo : 0.0;
+        out->exact = na > 0 && nb > 0 && sa.norm.len == sb.norm.len &&
+                     memcmp(sa.norm.data, sb.norm.data, sa.norm.len) == 0;
+        if (na && nb) {
+            unsigned agree = wd_sig_agree(sig, sig + p->num_hashes, p->num_hashes);
+            out->jaccard_est = (double)agree / p->num_hashes;
+            out->containment_est = wd_containment_est(out->jaccard_est, na, nb);
+            out->duplicate = out->exact ||
+                             wd_pair_accept(p, agree, out->jaccard_est, out->containment_est);
+        }
+    }
+    free(sig);
+    wd_scratch_free(&sa);
+    wd_scratch_free(&sb);
+    wd_minhash_free(&mh);
+    return rc;
+}

@@ -1,0 +1,32 @@
+/* exact.c - exact-duplicate set (see exact.h). */
+#include "exact.h"
+
+#include <Judy.h>
+
+#include "wiredup.h"
+
+void wd_exact_init(wd_exact *e)
+{
+    e->judy = NULL;
+}
+
+void wd_exact_free(wd_exact *e)
+{
+    Word_t bytes;
+    JHSFA(bytes, e->judy);
+    (void)bytes;
+}
+
+int wd_exact_add(wd_exact *e, const uint8_t hash[16], uint64_t doc, uint64_t *first)
+{
+    PWord_t pv;
+    JHSI(pv, e->judy, (void *)hash, 16);
+    if (pv == PJERR) return WD_E_NOMEM;
+    if (*pv) {
+        *first = *pv - 1;
+        return 1;
+    }
+    *pv = (Word_t)(doc + 1);
+    *first = doc;
+    return 0;
+}

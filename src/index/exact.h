@@ -1,0 +1,22 @@
+/*
+ * exact.h - exact-duplicate set: XXH3-128 of the normalized text -> the
+ * first document that had it, in a JudyHS array keyed by the 16 hash bytes.
+ */
+#ifndef WD_INDEX_EXACT_H
+#define WD_INDEX_EXACT_H
+
+#include <stdint.h>
+
+typedef struct wd_exact {
+    void *judy;   /* JudyHS: 16-byte hash -> doc + 1 */
+} wd_exact;
+
+void wd_exact_init(wd_exact *e);
+void wd_exact_free(wd_exact *e);
+
+/* Looks up hash; when absent, records doc under it. Sets *first to the first
+ * document with this hash (doc itself when new). Returns 1 when the hash was
+ * already present, 0 when added, WD_E_NOMEM on failure. */
+int wd_exact_add(wd_exact *e, const uint8_t hash[16], uint64_t doc, uint64_t *first);
+
+#endif

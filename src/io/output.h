@@ -1,0 +1,36 @@
+/*
+ * output.h - buffered output files with the error rules of the CLI.
+ *
+ * "-" is stdout. A closed pipe (EPIPE, as with `| head`) is not an error:
+ * the writer goes quiet and wd_out_closed_pipe() says so, so the program
+ * can stop early and exit 0. Any other write failure is latched and
+ * reported by wd_out_close().
+ */
+#ifndef WD_IO_OUTPUT_H
+#define WD_IO_OUTPUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct wd_out {
+    FILE *f;            /* NULL when not open */
+    const char *name;   /* path, or "-" */
+    int is_stdout;      /* 1 for "-" */
+    int err;            /* first errno of a failed write, 0 if none */
+    int pipe_closed;    /* reader went away (EPIPE) */
+} wd_out;
+
+/* Opens path for writing ("-" = stdout). 0, or -1 with errno set. */
+int wd_out_open(wd_out *o, const char *path);
+
+void wd_out_write(wd_out *o, const void *p, size_t n);
+void wd_out_printf(wd_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* 1 once a write has met a closed pipe. */
+int wd_out_closed_pipe(const wd_out *o);
+
+/* Flushes and closes (stdout is flushed, not closed). 0, or the errno of the
+ * first failure other than EPIPE. Safe on a never-opened writer. */
+int wd_out_close(wd_out *o);
+
+#endif

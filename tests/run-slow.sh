@@ -1,0 +1,70 @@
+#!/bin/sh
+# Slower end-to-end tests run by `make test`:
+#   - determinism: dedup gives the same bytes for any thread count and batch
+#     size (kept records, clusters, pairs, annotations);
+#   - large input: a 100 MB single-line document;
+#   - shared data (../shared/datasets), when present: determinism on the
+#     real syndication-dev corpus and the accuracy gate of `make eval`.
+# Usage: tests/run-slow.sh PROGRAM SHARED_DATASETS_DIR
+set -u
+prog=$1
+shared=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0; skip=0
+ok()   { pass=$((pass + 1)); echo "ok: $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL: $1"; }
+skipped() { skip=$((skip + 1)); echo "skip: $1"; }
+
+# Runs dedup on $1 with every combination and compares all outputs.
+determinism() {
+    name=$1; input=$2; shift 2
+    ref=""
+    for cfg in "-j1 --batch=1000000" "-j2 --batch=1" "-j2 --batch=7" "-j2 --batch=4096" "-j3 --batch=333"; do
+        d="$tmp/det-$(echo "$cfg" | tr -c 'a-z0-9' '_')"
+        mkdir -p "$d"
+        # shellcheck disable=SC2086
+        "$prog" dedup $cfg "$@" --clusters="$d/clusters" --pairs="$d/pairs" "$input" >"$d/kept" 2>"$d/err" || { bad "$name: dedup $cfg failed"; return; }
+        # shellcheck disable=SC2086
+        "$prog" dedup $cfg "$@" --annotate "$input" >"$d/annotated" 2>>"$d/err" || { bad "$name: dedup --annotate $cfg failed"; return; }
+        if [ -z "$ref" ]; then ref=$d; continue; fi
+        for f in kept clusters pairs annotated; do
+            if ! cmp -s "$ref/$f" "$d/$f"; then bad "$name: $f differs for '$cfg'"; return; fi
+        done
+    done
+    [ -s "$ref/pairs" ] || { bad "$name: no pairs found, the test would prove nothing"; return; }
+    ok "$name: identical output for 5 thread/batch settings"
+}
+
+determinism "sample" "$here/../datasets/sample/news.jsonl"
+determinism "cjk" "$here/data/cjk.jsonl"
+
+# A 100 MB single line: one record, processed, kept.
+python3 -c "
+import random
+random.seed(7)
+w=[''.join(random.choice('abcdefghij') for _ in range(random.randint(2,9))) for _ in range(5000)]
+import sys
+out=open('$tmp/big.txt','w')
+n=0
+while n < 100*1024*1024:
+    s=' '.join(random.choice(w) for _ in range(1000))+' '
+    out.write(s); n+=len(s)
+out.write('\nsecond record\n')
+"
+if "$prog" dedup --stats "$tmp/big.txt" >"$tmp/big.out" 2>"$tmp/big.err" &&
+   grep -q '"records_in":2,' "$tmp/big.err" && [ "$(wc -l <"$tmp/big.out")" -eq 2 ]; then
+    ok "100 MB single line: both records processed"
+else
+    bad "100 MB single line"; cat "$tmp/big.err"
+fi
+
+if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
+    determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
+    if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi
+else
+    skipped "shared datasets not found at '$shared'"
+fi
+echo "slow: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
