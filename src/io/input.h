@@ -5,8 +5,10 @@
  * unchanged), so an input is held whole: a regular file by mmap (read-only,
  * no copy), anything else (stdin, a pipe, a FIFO) by reading into a growing
  * buffer. The loaded data is followed by WD_INPUT_PADDING readable zero
- * bytes when it was read into memory; for a mapped file check
- * wd_input_padded() (a parser needing padding copies the last record).
+ * bytes when it was read into memory; a mapping is readable up to its last
+ * page. `readable` says how far reading is safe (a parser needing padding
+ * copies a record that ends too close to it). An empty input has data NULL
+ * and readable 0. `name` is the caller's pointer, not a copy.
  */
 #ifndef WD_IO_INPUT_H
 #define WD_IO_INPUT_H

@@ -3,8 +3,10 @@
  *
  * One wd_json per thread. A record is fully validated (a malformed record is
  * an error even when the fields wanted are intact); the text field must be a
- * string, the id field may be a string or a number (its JSON text is used)
- * and may be absent.
+ * string, the id field may be a string or a number (an integer in decimal, a
+ * double as written) and may be absent or null; id_field may be NULL when no
+ * id is wanted. Integers beyond 64 bits anywhere in a record are rejected
+ * by the parser (simdjson 3.0). On error the arena is unchanged.
  */
 #ifndef WD_IO_JSON_H
 #define WD_IO_JSON_H

@@ -8,7 +8,8 @@
  *          still a record.
  *   JSONL  LINES whose records are JSON objects; text and id are fields.
  * AUTO picks JSONL when the first non-blank byte of the input is '{',
- * otherwise LINES. An empty line in JSONL is a record too (an error record:
+ * otherwise LINES (wd_record_next() splits AUTO as LINES). A lone "\r" at
+ * the very end of the data, with no "\n" after it, is kept. An empty line in JSONL is a record too (an error record:
  * nothing is ever dropped silently).
  */
 #ifndef WD_IO_RECORDS_H

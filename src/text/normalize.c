@@ -31,10 +31,11 @@
 #include "text_internal.h"
 #include "utf8.h"
 
-/* What the output ends with, which decides whether the next token needs a
- * space in front and whether a combining mark may attach. */
+/* What the output ends with. A separator after a token writes its space at
+ * once ("eager" spaces, so the ASCII loop never looks back); wd_normalize()
+ * drops a trailing space at the end. */
 enum {
-    K_SEP,   /* nothing yet, or a separator since the last token */
+    K_SEP,   /* output empty or ending in a space: at a token boundary */
     K_WORD,  /* inside a word: letters, digits and marks run together */
     K_SOLO   /* after a Han/Kana/Hangul/Thai character: only marks attach */
 };
@@ -59,6 +60,18 @@ static const unsigned char ascii_map[128] = {
     'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
     0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
     'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0,
+};
+
+/* The same with ' ' for separators: what the fast path writes. */
+static const unsigned char ascii_fold[128] = {
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+    ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ' ', ' ', ' ', ' ', ' ', ' ',
+    ' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
+    ' ', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o',
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', ' ', ' ', ' ', ' ', ' ',
 };
 
 /* ---------------------------------------------------------------------------
@@ -130,26 +143,25 @@ static size_t next_non_ascii(const unsigned char *s, size_t i, size_t n)
 }
 
 /* Appends the tokens of the ASCII bytes s[0..m) at d[o] and returns the new
- * length. d needs room for o + m + 2 bytes: a run adds at most one byte per
- * input byte plus one space (when it starts a word right after a Han/Kana
- * token), and the loop stores one byte past the end it keeps. Branch-free
- * because word boundaries are too frequent to predict. */
+ * length. d needs room for o + m + 1 bytes: at most one byte per input byte
+ * plus the space that ends a Han/Kana token. Every byte is stored, folded or
+ * as a space, and kept unless it is a second separator in a row, so the loop
+ * has no branch (word boundaries are too frequent to predict) and its only
+ * dependency chain is one add per byte. */
 static size_t ascii_run(const unsigned char *s, size_t m, char *d, size_t o,
                         int *kind)
 {
     if (m == 0) return o;
-    unsigned pending = (*kind != K_WORD) & (o != 0); /* a space is owed */
-    unsigned isw = 0;
+    if (*kind == K_SOLO) d[o++] = ' ';  /* right for a word and a separator alike */
+    unsigned prev_sep = *kind != K_WORD;
     for (size_t i = 0; i < m; i++) {
-        unsigned v = ascii_map[s[i]];
-        isw = v != 0;
-        d[o] = ' ';
-        o += isw & pending;
+        unsigned v = ascii_fold[s[i]];
+        unsigned sep = v == ' ';
         d[o] = (char)v;
-        o += isw;
-        pending = !isw & (o != 0);
+        o += !(sep & prev_sep);
+        prev_sep = sep;
     }
-    *kind = isw ? K_WORD : K_SEP;
+    *kind = prev_sep ? K_SEP : K_WORD;
     return o;
 }
 
@@ -202,34 +214,31 @@ static void emit(const int32_t *b, size_t w, wd_buf *out, int *kindp)
         if (cp < 0x80) {
             unsigned v = ascii_map[cp];
             if (!v) {
+                if (kind != K_SEP) d[o++] = ' ';
                 kind = K_SEP;
                 continue;
             }
-            if (kind != K_WORD) {
-                if (o) d[o++] = ' ';
-                kind = K_WORD;
-            }
+            if (kind == K_SOLO) d[o++] = ' ';
             d[o++] = (char)v;
+            kind = K_WORD;
             continue;
         }
         utf8proc_category_t cat = utf8proc_category(cp);
         if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
             (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
             if (wd_script_solo(cp)) {
-                if (o) d[o++] = ' ';
+                if (kind != K_SEP) d[o++] = ' ';
                 kind = K_SOLO;
-            } else if (kind != K_WORD) {
-                if (o) d[o++] = ' ';
+            } else {
+                if (kind == K_SOLO) d[o++] = ' ';
                 kind = K_WORD;
             }
         } else if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) {
             /* A mark stays with the token before it; with none before, it
              * starts a word of its own rather than vanishing. */
-            if (kind == K_SEP) {
-                if (o) d[o++] = ' ';
-                kind = K_WORD;
-            }
+            if (kind == K_SEP) kind = K_WORD;
         } else {
+            if (kind != K_SEP) d[o++] = ' ';
             kind = K_SEP;
             continue;
         }
@@ -290,7 +299,7 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
     if (!out || (!s && n)) return WD_E_INVALID;
     out->len = 0;
     if (n == 0) return WD_OK;
-    if (n > SIZE_MAX - 2 || wd_buf_reserve(out, n + 2) != WD_OK)
+    if (n > SIZE_MAX - 1 || wd_buf_reserve(out, n + 1) != WD_OK)
         return WD_E_NOMEM;
     const unsigned char *u = (const unsigned char *)s;
     int kind = K_SEP;
@@ -301,7 +310,7 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
         size_t fast_end = (p < n && p > i) ? p - 1 : p;
         size_t m = fast_end - i;
         if (m) {
-            if (wd_buf_reserve(out, out->len + m + 2) != WD_OK) goto nomem;
+            if (wd_buf_reserve(out, out->len + m + 1) != WD_OK) goto nomem;
             out->len = ascii_run(u + i, m, out->data, out->len, &kind);
         }
         if (p == n) break;
@@ -310,6 +319,7 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
         if (slow_run(u + fast_end, q - fast_end, out, &kind) != WD_OK) goto nomem;
         i = q;
     }
+    if (kind == K_SEP && out->len) out->len--;  /* the eager trailing space */
     return WD_OK;
 nomem:
     out->len = 0;
@@ -325,5 +335,6 @@ int wd_normalize_slow(const char *s, size_t n, wd_buf *out)
         out->len = 0;
         return WD_E_NOMEM;
     }
+    if (kind == K_SEP && out->len) out->len--;
     return WD_OK;
 }
