@@ -459,7 +459,7 @@ static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl)
     return rc;
 }
 
-static void print_stats(dedup_run *R, const uint64_t *cl, unsigned threads, double secs)
+static void print_stats(dedup_run *R, const uint64_t *cl, const wd_params *p, double secs)
 {
     uint64_t kept = 0, exact = 0, clusters = 0;
     uint64_t *size = calloc(R->nrecs ? R->nrecs : 1, sizeof *size);
@@ -471,12 +471,14 @@ static void print_stats(dedup_run *R, const uint64_t *cl, unsigned threads, doub
     free(size);
     fprintf(stderr,
             "{\"records_in\":%llu,\"kept\":%llu,\"duplicates\":%llu,\"exact_duplicates\":%llu,"
-            "\"skipped\":%llu,\"errors\":%llu,\"clusters\":%llu,\"bytes\":%llu,\"threads\":%u,"
+            "\"skipped\":%llu,\"errors\":%llu,\"clusters\":%llu,\"bytes\":%llu,\"bands\":%u,"
+            "\"rows\":%u,\"threads\":%u,"
             "\"seconds\":%.3f,\"mb_per_s\":%.1f}\n",
             (unsigned long long)R->records_in, (unsigned long long)kept,
             (unsigned long long)(R->nrecs - kept), (unsigned long long)exact,
             (unsigned long long)R->skipped, (unsigned long long)R->errors,
-            (unsigned long long)clusters, (unsigned long long)R->bytes, threads, secs,
+            (unsigned long long)clusters, (unsigned long long)R->bytes, p->bands, p->rows,
+            p->threads, secs,
             secs > 0 ? R->bytes / 1e6 / secs : 0.0);
 }
 
@@ -555,7 +557,7 @@ int cmd_dedup(int argc, char **argv)
             rc = write_outputs(&R, ix, cl);
             clock_gettime(CLOCK_MONOTONIC, &t1);
             if (o->stats)
-                print_stats(&R, cl, wd_index_params(ix)->threads,
+                print_stats(&R, cl, wd_index_params(ix),
                             (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
             free(cl);
         }
