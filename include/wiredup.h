@@ -76,6 +76,17 @@ typedef enum wd_shingle_kind {
     WD_SHINGLE_CHAR = 1  /* k consecutive characters of the normalized text */
 } wd_shingle_kind;
 
+typedef enum wd_sketch_kind {
+    WD_SKETCH_MINHASH = 0,     /* classic MinHash: num_hashes permutations */
+    WD_SKETCH_OPH = 1,         /* one-permutation hashing, optimal densification */
+    WD_SKETCH_SIMHASH = 2      /* 64-bit SimHash, Hamming-distance index */
+} wd_sketch_kind;
+
+typedef enum wd_cluster_mode {
+    WD_CLUSTER_COMPONENTS = 0, /* union-find over all verified pairs */
+    WD_CLUSTER_LEADER = 1      /* join the best earlier cluster leader, or lead a new one */
+} wd_cluster_mode;
+
 #define WD_PARAMS_VERSION 1
 
 #define WD_MAX_SHINGLE 64     /* largest shingle_size */
@@ -93,6 +104,9 @@ typedef struct wd_params {
     unsigned bands;            /* LSH bands; 0 with rows == 0: chosen from threshold */
     unsigned rows;             /* LSH rows per band; bands * rows <= num_hashes */
     unsigned threads;          /* worker threads; 0 = all cores */
+    wd_sketch_kind sketch;     /* how documents are sketched and indexed */
+    wd_cluster_mode cluster;   /* how verified pairs become clusters */
+    unsigned max_distance;     /* SimHash: largest Hamming distance of a duplicate, 0..64 */
 } wd_params;
 
 /* Fills *p with the defaults, tuned for syndicated news (see README). */

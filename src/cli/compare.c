@@ -6,18 +6,14 @@
 
 #include "wiredup.h"
 #include "cli.h"
+#include "engine_opts.h"
 #include "options.h"
 #include "../io/input.h"
 
-enum { C_STRINGS = 1, C_SHINGLE, C_NUM_HASHES, C_THRESHOLD, C_CONTAINMENT, C_SEED, C_HELP };
+enum { C_STRINGS = 1, C_HELP };
 
 static const cli_opt compare_tab[] = {
     { C_STRINGS, 's', "strings", NULL, "A and B are the texts themselves, not files" },
-    { C_SHINGLE, 0, "shingle", "KIND:K", "word:K or char:K shingles (default: word:5)" },
-    { C_NUM_HASHES, 0, "num-hashes", "N", "MinHash signature length (default: 128)" },
-    { C_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.25)" },
-    { C_CONTAINMENT, 'c', "containment", "C", "containment for a duplicate; 0 = off (default: 0.5)" },
-    { C_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
     { C_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
 };
@@ -30,38 +26,9 @@ typedef struct compare_opts {
 static int on_opt(void *ctx, int id, const char *v)
 {
     compare_opts *o = ctx;
-    unsigned long u;
-    double d;
+    if (id >= CLI_ENGINE_BASE) return cli_engine_opt("compare", &o->p, id, v);
     switch (id) {
     case C_STRINGS: o->strings = 1; break;
-    case C_SHINGLE: {
-        const char *colon = strchr(v, ':');
-        size_t n = colon ? (size_t)(colon - v) : strlen(v);
-        if (n == 4 && !strncmp(v, "word", 4)) o->p.shingle = WD_SHINGLE_WORD;
-        else if (n == 4 && !strncmp(v, "char", 4)) o->p.shingle = WD_SHINGLE_CHAR;
-        else goto bad;
-        if (colon) {
-            if (cli_uint(colon + 1, 1, WD_MAX_SHINGLE, &u)) goto bad;
-            o->p.shingle_size = (unsigned)u;
-        }
-        break;
-    }
-    case C_NUM_HASHES:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) goto bad;
-        o->p.num_hashes = (unsigned)u;
-        break;
-    case C_THRESHOLD:
-        if (cli_double(v, 1e-9, 1.0, &d)) goto bad;
-        o->p.threshold = d;
-        break;
-    case C_CONTAINMENT:
-        if (cli_double(v, 0.0, 1.0, &d)) goto bad;
-        o->p.containment = d;
-        break;
-    case C_SEED:
-        if (cli_uint(v, 0, ~0UL, &u)) goto bad;
-        o->p.seed = u;
-        break;
     case C_HELP:
         printf("Usage: wiredup compare [OPTIONS] A B\n\n"
                "Prints the exact and MinHash-estimated Jaccard similarity and containment\n"
@@ -69,13 +36,12 @@ static int on_opt(void *ctx, int id, const char *v)
                "standard input), and the verdict dedup would reach with these options.\n\n"
                "Options:\n");
         cli_print_options(stdout, compare_tab);
+        printf("\nMatching options:\n");
+        cli_print_options(stdout, cli_engine_tab);
         printf("\nExit codes: 0 ok, 2 usage error, 3 unreadable input, 4 internal error.\n");
         return -1;
     }
     return 0;
-bad:
-    cli_error("compare: invalid value '%s' for option (see 'wiredup compare --help')", v);
-    return WD_EXIT_USAGE;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -83,8 +49,10 @@ int cmd_compare(int argc, char **argv)
     compare_opts o = {0};
     wd_params_default(&o.p);
     int nops = 0;
-    int rc = cli_parse(compare_tab, argc, argv, on_opt, &o, &nops);
+    int rc = cli_parse((const cli_opt *const[]){ compare_tab, cli_engine_tab, NULL }, argc, argv,
+                       on_opt, &o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
+    if ((rc = cli_engine_check("compare", &o.p))) return rc;
     if (nops != 2) {
         cli_error("compare: expected two documents, got %d (see 'wiredup compare --help')", nops);
         return WD_EXIT_USAGE;

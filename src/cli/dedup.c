@@ -18,6 +18,7 @@
 
 #include "wiredup.h"
 #include "cli.h"
+#include "engine_opts.h"
 #include "options.h"
 #include "../io/input.h"
 #include "../io/json.h"
@@ -69,8 +70,7 @@ typedef struct dedup_run {
 
 enum {
     O_FORMAT = 1, O_NULL, O_TEXT_FIELD, O_ID_FIELD, O_OUTPUT, O_CLUSTERS, O_PAIRS,
-    O_ANNOTATE, O_STATS, O_ON_ERROR, O_SHINGLE, O_NUM_HASHES, O_THRESHOLD,
-    O_CONTAINMENT, O_BANDS, O_ROWS, O_SEED, O_THREADS, O_BATCH, O_HELP
+    O_ANNOTATE, O_STATS, O_ON_ERROR, O_BATCH, O_HELP
 };
 
 static const cli_opt dedup_tab[] = {
@@ -84,14 +84,6 @@ static const cli_opt dedup_tab[] = {
     { O_ANNOTATE, 0, "annotate", NULL, "write every record with cluster, dup_of, similarity added" },
     { O_STATS, 0, "stats", NULL, "print a JSON summary on stderr" },
     { O_ON_ERROR, 0, "on-error", "MODE", "bad record: fail (exit 3), skip, keep (default: fail)" },
-    { O_SHINGLE, 0, "shingle", "KIND:K", "word:K or char:K shingles (default: word:5)" },
-    { O_NUM_HASHES, 0, "num-hashes", "N", "MinHash signature length (default: 128)" },
-    { O_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.25)" },
-    { O_CONTAINMENT, 'c', "containment", "C", "also match when the shorter is this contained; 0 = off (default: 0.5)" },
-    { O_BANDS, 0, "bands", "B", "LSH bands (default: chosen from --threshold)" },
-    { O_ROWS, 0, "rows", "R", "LSH rows per band (default: chosen from --threshold)" },
-    { O_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
-    { O_THREADS, 'j', "threads", "N", "worker threads (default: all cores)" },
     { O_BATCH, 0, "batch", "N", "records per batch; never changes results (default: 4096)" },
     { O_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
@@ -105,6 +97,8 @@ static void dedup_help(void)
            "Input: one document per line, JSONL (detected when the first non-blank\n"
            "byte is '{'), or NUL-separated records (-0).\n\nOptions:\n");
     cli_print_options(stdout, dedup_tab);
+    printf("\nMatching options:\n");
+    cli_print_options(stdout, cli_engine_tab);
     printf("\nA bad record (malformed JSON, a missing or non-string text field) is\n"
            "reported as 'wiredup: error: FILE:LINE: what'. Empty documents and invalid\n"
            "UTF-8 are not errors: see 'Text rules' in wiredup(1).\n\n"
@@ -122,7 +116,7 @@ static int on_opt(void *ctx, int id, const char *v)
 {
     dedup_opts *o = ctx;
     unsigned long u;
-    double d;
+    if (id >= CLI_ENGINE_BASE) return cli_engine_opt("dedup", &o->p, id, v);
     switch (id) {
     case O_FORMAT:
         if (!strcmp(v, "auto")) o->fmt = WD_FMT_AUTO;
@@ -144,47 +138,6 @@ static int on_opt(void *ctx, int id, const char *v)
         else if (!strcmp(v, "skip")) o->on_error = ON_SKIP;
         else if (!strcmp(v, "keep")) o->on_error = ON_KEEP;
         else return bad_value("on-error", v, "fail, skip or keep");
-        break;
-    case O_SHINGLE: {
-        const char *colon = strchr(v, ':');
-        size_t n = colon ? (size_t)(colon - v) : strlen(v);
-        if (n == 4 && !strncmp(v, "word", 4)) o->p.shingle = WD_SHINGLE_WORD;
-        else if (n == 4 && !strncmp(v, "char", 4)) o->p.shingle = WD_SHINGLE_CHAR;
-        else return bad_value("shingle", v, "word:K or char:K");
-        if (colon) {
-            if (cli_uint(colon + 1, 1, WD_MAX_SHINGLE, &u))
-                return bad_value("shingle", v, "K from 1 to 64");
-            o->p.shingle_size = (unsigned)u;
-        }
-        break;
-    }
-    case O_NUM_HASHES:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad_value("num-hashes", v, "1 to 1024");
-        o->p.num_hashes = (unsigned)u;
-        break;
-    case O_THRESHOLD:
-        if (cli_double(v, 1e-9, 1.0, &d)) return bad_value("threshold", v, "a number in (0, 1]");
-        o->p.threshold = d;
-        break;
-    case O_CONTAINMENT:
-        if (cli_double(v, 0.0, 1.0, &d)) return bad_value("containment", v, "a number in [0, 1]");
-        o->p.containment = d;
-        break;
-    case O_BANDS:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad_value("bands", v, "1 to 1024");
-        o->p.bands = (unsigned)u;
-        break;
-    case O_ROWS:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad_value("rows", v, "1 to 1024");
-        o->p.rows = (unsigned)u;
-        break;
-    case O_SEED:
-        if (cli_uint(v, 0, ~0UL, &u)) return bad_value("seed", v, "a non-negative integer");
-        o->p.seed = u;
-        break;
-    case O_THREADS:
-        if (cli_uint(v, 1, 1024, &u)) return bad_value("threads", v, "1 to 1024");
-        o->p.threads = (unsigned)u;
         break;
     case O_BATCH:
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
@@ -495,17 +448,10 @@ int cmd_dedup(int argc, char **argv)
     o->out_path = "-";
     o->batch = 4096;
     int nops = 0;
-    int rc = cli_parse(dedup_tab, argc, argv, on_opt, o, &nops);
+    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, cli_engine_tab, NULL }, argc, argv,
+                       on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
-    if ((o->p.bands == 0) != (o->p.rows == 0)) {
-        cli_error("dedup: --bands and --rows go together");
-        return WD_EXIT_USAGE;
-    }
-    if (o->p.bands && (unsigned long)o->p.bands * o->p.rows > o->p.num_hashes) {
-        cli_error("dedup: --bands x --rows (%u x %u) exceeds --num-hashes %u", o->p.bands,
-                  o->p.rows, o->p.num_hashes);
-        return WD_EXIT_USAGE;
-    }
+    if ((rc = cli_engine_check("dedup", &o->p))) return rc;
 
     static char *stdin_only[] = { "-" };
     char **files = nops ? argv + 1 : stdin_only;

@@ -7,21 +7,23 @@
 
 #include "cli.h"
 
-static const cli_opt *find_long(const cli_opt *tab, const char *name, size_t n)
+static const cli_opt *find_long(const cli_opt *const *tabs, const char *name, size_t n)
 {
-    for (; tab->id; tab++)
-        if (tab->lng && strlen(tab->lng) == n && !strncmp(tab->lng, name, n)) return tab;
+    for (; *tabs; tabs++)
+        for (const cli_opt *o = *tabs; o->id; o++)
+            if (o->lng && strlen(o->lng) == n && !strncmp(o->lng, name, n)) return o;
     return NULL;
 }
 
-static const cli_opt *find_short(const cli_opt *tab, char c)
+static const cli_opt *find_short(const cli_opt *const *tabs, char c)
 {
-    for (; tab->id; tab++)
-        if (tab->shrt == c) return tab;
+    for (; *tabs; tabs++)
+        for (const cli_opt *o = *tabs; o->id; o++)
+            if (o->shrt == c) return o;
     return NULL;
 }
 
-int cli_parse(const cli_opt *tab, int argc, char **argv, cli_opt_fn fn, void *ctx, int *nops)
+int cli_parse(const cli_opt *const *tabs, int argc, char **argv, cli_opt_fn fn, void *ctx, int *nops)
 {
     int nop = 0, rc;
     const char *cmd = argv[0];
@@ -38,7 +40,7 @@ int cli_parse(const cli_opt *tab, int argc, char **argv, cli_opt_fn fn, void *ct
         if (a[1] == '-') {                      /* --name or --name=value */
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t n = eq ? (size_t)(eq - name) : strlen(name);
-            const cli_opt *o = find_long(tab, name, n);
+            const cli_opt *o = find_long(tabs, name, n);
             if (!o) {
                 cli_error("%s: unknown option '--%.*s' (see 'wiredup %s --help')", cmd, (int)n, name, cmd);
                 return WD_EXIT_USAGE;
@@ -59,7 +61,7 @@ int cli_parse(const cli_opt *tab, int argc, char **argv, cli_opt_fn fn, void *ct
             continue;
         }
         for (const char *p = a + 1; *p; p++) {   /* -abc, -j4, -j 4 */
-            const cli_opt *o = find_short(tab, *p);
+            const cli_opt *o = find_short(tabs, *p);
             if (!o) {
                 cli_error("%s: unknown option '-%c' (see 'wiredup %s --help')", cmd, *p, cmd);
                 return WD_EXIT_USAGE;

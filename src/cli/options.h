@@ -20,12 +20,14 @@ typedef struct cli_opt {
 typedef int (*cli_opt_fn)(void *ctx, int id, const char *val);
 
 /*
- * Parses argv[1..argc) against tab. Operands (non-options, "-" included, and
+ * Parses argv[1..argc) against the tables in tabs (a NULL-terminated list:
+ * a command's own table, then shared ones such as cli_engine_tab). Operands (non-options, "-" included, and
  * everything after "--") are moved to the front of argv + 1 in order and
  * their count stored in *nops. Returns 0 or an exit code (usage errors are
  * reported here as "wiredup: error: <cmd>: ...").
  */
-int cli_parse(const cli_opt *tab, int argc, char **argv, cli_opt_fn fn, void *ctx, int *nops);
+int cli_parse(const cli_opt *const *tabs, int argc, char **argv, cli_opt_fn fn, void *ctx,
+              int *nops);
 
 /* Prints the option list of tab, aligned, to f. */
 void cli_print_options(FILE *f, const cli_opt *tab);

@@ -261,7 +261,7 @@ int cmd_score(int argc, char **argv)
 {
     score_args args = { 0, 0 };
     int nops = 0;
-    int rc = cli_parse(score_opts, argc, argv, on_option, &args, &nops);
+    int rc = cli_parse((const cli_opt *const[]){ score_opts, NULL }, argc, argv, on_option, &args, &nops);
     if (rc) return rc;
     if (args.help) {
         score_help(stdout);

@@ -173,7 +173,7 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
     }
     ix->cands.len = 0;
     if (wd_lsh_query(&ix->lsh, keys, &ix->cands)) return WD_E_NOMEM;
-    qsort(ix->cands.data, ix->cands.len, sizeof *ix->cands.data, cmp_u64);
+    if (ix->cands.len > 1) qsort(ix->cands.data, ix->cands.len, sizeof *ix->cands.data, cmp_u64);
     const uint32_t *sd = ix->sigs + d * H;
     uint64_t prev = UINT64_MAX;
     for (size_t k = 0; k < ix->cands.len; k++) {

@@ -24,6 +24,9 @@ void wd_params_default(wd_params *p)
     p->bands = 0;
     p->rows = 0;
     p->threads = 0;
+    p->sketch = WD_SKETCH_MINHASH;
+    p->cluster = WD_CLUSTER_COMPONENTS;
+    p->max_distance = 3;
 }
 
 int wd_params_check(const wd_params *p)
@@ -36,6 +39,13 @@ int wd_params_check(const wd_params *p)
     if (!(p->containment >= 0.0 && p->containment <= 1.0)) return WD_E_INVALID;
     if ((p->bands == 0) != (p->rows == 0)) return WD_E_INVALID;
     if (p->bands && (unsigned long)p->bands * p->rows > p->num_hashes) return WD_E_INVALID;
+    if (p->sketch != WD_SKETCH_MINHASH && p->sketch != WD_SKETCH_OPH &&
+        p->sketch != WD_SKETCH_SIMHASH)
+        return WD_E_INVALID;
+    if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
+    if (p->max_distance > 64) return WD_E_INVALID;
+    /* Not built yet: accepted by the type, refused until implemented. */
+    if (p->sketch != WD_SKETCH_MINHASH) return WD_E_UNSUPPORTED;
     return WD_OK;
 }
 

@@ -2,21 +2,32 @@
  * shingle.c - normalized text -> sorted, distinct 64-bit shingle hashes.
  *
  *   word, k = 3:   "the cat sat on"
- *                   h(the) h(cat) h(sat) h(on)       token hashes, XXH3(seed)
- *                   \_________________/              XXH3(seed) of k hashes
+ *                   h(the) h(cat) h(sat) h(on)       h = XXH3(token, seed)
+ *                   \_________________/              XXH3(k hashes, seed)
  *                          \__________________/
- *   char, k = 3:   XXH3(seed) of the bytes of each k consecutive code points
+ *   char, k = 3:   XXH3(bytes of k consecutive code points, seed)
  *
  * Hashing each token once and then the k fixed-size token hashes costs one
  * short hash per token plus one 8k-byte hash per shingle, whatever the token
  * lengths. Token hashes are hashed in host byte order (little-endian on every
- * supported target), so the values are stable across runs and machines of
- * the same byte order.
+ * supported target), so values are stable across runs and across machines
+ * of the same byte order.
  *
  * All work happens inside out: token hashes are written to out->data, each
- * shingle overwrites the first token hash it no longer needs, and the radix
- * sort uses the space after the shingles as its second buffer, so a reused
- * out never allocates in steady state.
+ * shingle overwrites the first token hash it no longer needs, and the sort
+ * uses the space after the shingles as its second buffer, so a reused out
+ * never allocates in steady state.
+ *
+ * This is the hot path after normalization, so three things are tuned (the
+ * values never change, only how fast they come):
+ *   - tokens are found from 64-bit masks of space positions (SSE2, else
+ *     SWAR), so there is no per-byte loop and no mispredicted memchr;
+ *   - XXH3 of a token of up to 16 bytes is computed for all three length
+ *     classes at once and selected without a branch (token lengths are
+ *     random, so XXH3's own length switch mispredicts about once a token);
+ *     the unit tests compare it with XXH3_64bits_withSeed() for every length;
+ *   - sorting distributes on the top bits and finishes with one insertion
+ *     pass (wd_sort_unique_u64).
  */
 #include "text.h"
 
@@ -26,8 +37,32 @@
 #define XXH_INLINE_ALL  /* inlined for speed; values equal the library's */
 #include <xxhash.h>
 
+#if defined(__SSE2__) && !defined(WD_TEXT_PORTABLE)
+#include <emmintrin.h>
+#define WD_SHINGLE_SSE2 1
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    defined(__SIZEOF_INT128__) && !defined(WD_TEXT_PORTABLE)
+#define WD_SHINGLE_FAST_XXH 1
+#endif
+
 #include "text_internal.h"
 #include "utf8.h"
+
+static inline unsigned ctz64(uint64_t x)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned n = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
 
 /* ---------------------------------------------------------------------------
  * Sorting
@@ -73,8 +108,12 @@ static void radix_sort_u64(uint64_t *v, size_t n, uint64_t *tmp)
     if (src != v) memcpy(v, src, n * sizeof *v);
 }
 
-static void insertion_sort_u64(uint64_t *v, size_t n)
+/* Insertion sort of v[0..n). Gives up, returning 0, once it has moved more
+ * than budget values (v is then a permutation of its input); returns 1 when
+ * sorted. */
+static int insertion_sort_u64(uint64_t *v, size_t n, size_t budget)
 {
+    size_t moves = 0;
     for (size_t i = 1; i < n; i++) {
         uint64_t x = v[i];
         size_t j = i;
@@ -83,7 +122,10 @@ static void insertion_sort_u64(uint64_t *v, size_t n)
             j--;
         }
         v[j] = x;
+        moves += i - j;
+        if (moves > budget) return 0;
     }
+    return 1;
 }
 
 /* Copies the sorted src[0..n) (n >= 1) to dst without repeats; returns the
@@ -103,52 +145,50 @@ static size_t unique_copy(uint64_t *dst, const uint64_t *src, size_t n)
     return m;
 }
 
-/* A bucket with more values than this is sorted by radix instead of by
- * insertion, so clustered values cannot make the sort quadratic. */
+/* Top-bit buckets: about two per value, at most 2^13 (a 32 KiB table). */
+#define MAX_BUCKET_BITS 13
+/* A bucket with more values than this is radix sorted, so clustered values
+ * cannot make the sort quadratic. */
 #define CROWDED 48
-#define MAX_BUCKET_BITS 12
 
 /*
  * Shingle hashes are uniform, so one distribution pass on the top bits, with
- * about one bucket per value, leaves the array nearly sorted: a single
- * insertion sort over it only moves values within their small bucket, and
- * repeats fall out while copying back. That is two reads and two writes per
- * value instead of the sixteen of a full LSD radix sort, which matters since
- * sorting otherwise dominates shingling at news-article sizes (n = 100..5000).
+ * about two buckets per value, leaves the array nearly sorted: one insertion
+ * pass over it only moves values within their small bucket, and repeats fall
+ * out while copying back. That is two reads and two writes per value instead
+ * of the sixteen of a full LSD radix sort. Inputs that are not uniform (many
+ * values in one bucket) exhaust the insertion pass's move budget and are
+ * finished bucket by bucket, crowded ones by radix sort.
  */
 size_t wd_sort_unique_u64(uint64_t *v, size_t n, uint64_t *tmp)
 {
     if (n < 2) return n;
     if (n <= 32) {
-        insertion_sort_u64(v, n);
+        insertion_sort_u64(v, n, SIZE_MAX);
         return unique_copy(v, v, n);
     }
     if (n > UINT32_MAX) {
         qsort(v, n, sizeof *v, cmp_u64);
         return unique_copy(v, v, n);
     }
-    unsigned bits = 0;
-    while (bits < MAX_BUCKET_BITS && ((size_t)2 << bits) <= n) bits++;
+    unsigned bits = 1;
+    while (bits < MAX_BUCKET_BITS && ((size_t)1 << bits) <= n) bits++;
     unsigned shift = 64 - bits;
     size_t nb = (size_t)1 << bits;
     uint32_t start[(1u << MAX_BUCKET_BITS) + 1];
     memset(start, 0, (nb + 1) * sizeof *start);
     for (size_t i = 0; i < n; i++) start[(v[i] >> shift) + 1]++;
-    uint32_t crowd = 0;
-    for (size_t b = 1; b <= nb; b++) {
-        if (start[b] > crowd) crowd = start[b];
-        start[b] += start[b - 1];
-    }
+    for (size_t b = 1; b <= nb; b++) start[b] += start[b - 1];
     /* Scatter v -> tmp; afterwards start[b] is the end of bucket b. */
     for (size_t i = 0; i < n; i++) tmp[start[v[i] >> shift]++] = v[i];
-    if (crowd <= CROWDED) {
-        insertion_sort_u64(tmp, n);
-    } else {
+    /* Values only move within their bucket (everything in earlier buckets is
+     * smaller), so a pass that gives up leaves the buckets intact. */
+    if (!insertion_sort_u64(tmp, n, 4 * n)) {
         size_t lo = 0;
         for (size_t b = 0; b < nb; b++) {
             size_t hi = start[b];
             if (hi - lo > CROWDED) radix_sort_u64(tmp + lo, hi - lo, v + lo);
-            else insertion_sort_u64(tmp + lo, hi - lo);
+            else insertion_sort_u64(tmp + lo, hi - lo, SIZE_MAX);
             lo = hi;
         }
     }
@@ -156,33 +196,176 @@ size_t wd_sort_unique_u64(uint64_t *v, size_t n, uint64_t *tmp)
 }
 
 /* ---------------------------------------------------------------------------
+ * Token hashing
+ * ------------------------------------------------------------------------- */
+
+/* Bit i set when p[i] == ' ', for the 64 readable bytes at p. */
+static inline uint64_t space_mask64(const char *p)
+{
+#ifdef WD_SHINGLE_SSE2
+    const __m128i sp = _mm_set1_epi8(' ');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp)) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 8; k++) {
+        uint64_t w = 0;
+        for (int b = 0; b < 8; b++) w |= (uint64_t)(unsigned char)p[8 * k + b] << (8 * b);
+        w ^= 0x2020202020202020u;                    /* spaces become 0x00 */
+        uint64_t t = ((w & 0x7F7F7F7F7F7F7F7Fu) + 0x7F7F7F7F7F7F7F7Fu) | w;
+        uint64_t z = (~t & 0x8080808080808080u) >> 7; /* 1 in each zero byte */
+        m |= ((z * 0x0102040810204080u) >> 56) << (8 * k); /* gather 8 bits */
+    }
+    return m;
+#endif
+}
+
+/* Seed-dependent constants of XXH3's short-input paths (xxhash 0.8,
+ * XXH3_len_1to3_64b / 4to8 / 9to16), computed once per call. */
+typedef struct short_keys {
+    uint64_t seed;
+    uint64_t flip13;   /* 1..3 bytes */
+    uint64_t flip48;   /* 4..8 bytes */
+    uint64_t flip916a; /* 9..16 bytes, first word */
+    uint64_t flip916b; /* 9..16 bytes, last word */
+} short_keys;
+
+static inline uint64_t rd64(const void *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+static inline uint32_t rd32(const void *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+static void short_keys_init(short_keys *k, uint64_t seed)
+{
+    const unsigned char *s = XXH3_kSecret;
+    uint64_t seed48 = seed ^ ((uint64_t)XXH_swap32((uint32_t)seed) << 32);
+    k->seed = seed;
+    k->flip13 = (uint64_t)(rd32(s) ^ rd32(s + 4)) + seed;
+    k->flip48 = (rd64(s + 8) ^ rd64(s + 16)) - seed48;
+    k->flip916a = (rd64(s + 24) ^ rd64(s + 32)) + seed;
+    k->flip916b = (rd64(s + 40) ^ rd64(s + 48)) - seed;
+}
+
+#ifdef WD_SHINGLE_FAST_XXH
+/* XXH3_64bits_withSeed(p, len, seed) for 1 <= len <= 16, branch-free: all
+ * three length classes are computed and one is selected. Reads p[-8..16),
+ * so the caller checks that those bytes lie inside the buffer. */
+static inline uint64_t xxh3_short(const unsigned char *p, size_t len, const short_keys *k)
+{
+    /* 1..3 bytes */
+    uint32_t c1 = p[0], c2 = p[len >> 1], c3 = p[len - 1];
+    uint32_t combined = (c1 << 16) | (c2 << 24) | c3 | ((uint32_t)len << 8);
+    uint64_t r13 = XXH64_avalanche((uint64_t)combined ^ k->flip13);
+    /* 4..8 bytes */
+    uint64_t in64 = (uint64_t)rd32(p + len - 4) + ((uint64_t)rd32(p) << 32);
+    uint64_t r48 = XXH3_rrmxmx(in64 ^ k->flip48, len);
+    /* 9..16 bytes */
+    uint64_t lo = rd64(p) ^ k->flip916a;
+    uint64_t hi = rd64(p + len - 8) ^ k->flip916b;
+    uint64_t acc = len + XXH_swap64(lo) + hi + XXH3_mul128_fold64(lo, hi);
+    uint64_t r916 = XXH3_avalanche(acc);
+    uint64_t r = len <= 3 ? r13 : r48;
+    return len <= 8 ? r : r916;
+}
+#endif
+
+/* XXH3_64bits_withSeed() of the token s[a..a+len), len >= 1. */
+static inline uint64_t token_hash(const char *s, size_t n, size_t a, size_t len,
+                                  const short_keys *k)
+{
+#ifdef WD_SHINGLE_FAST_XXH
+    if (len <= 16 && a >= 8 && a + 16 <= n)
+        return xxh3_short((const unsigned char *)s + a, len, k);
+#else
+    (void)n;
+#endif
+    return XXH3_64bits_withSeed(s + a, len, k->seed);
+}
+
+/* Emits the tokens whose starts and ends fall in one 64-byte block at base,
+ * given its space mask. A token begins at a non-space after a space (carry:
+ * the byte before the block was a space, or there was none) and ends at the
+ * next space; starts and ends alternate, so the branch below predicts well. */
+static inline size_t block_tokens(const char *s, size_t n, size_t base, uint64_t sp,
+                                  uint64_t *carry, size_t *start, uint64_t *h,
+                                  size_t t, const short_keys *k)
+{
+    uint64_t prev = (sp << 1) | *carry;
+    *carry = sp >> 63;
+    uint64_t starts = ~sp & prev, ends = sp & ~prev;
+    uint64_t ev = starts | ends;
+    while (ev) {
+        unsigned b = ctz64(ev);
+        size_t pos = base + b;
+        if ((starts >> b) & 1) *start = pos;
+        else h[t++] = token_hash(s, n, *start, pos - *start, k);
+        ev &= ev - 1;
+    }
+    return t;
+}
+
+/* Writes the hash of every token of s[0..n) (maximal runs of bytes other than
+ * ' ') to h and returns how many there were. */
+static size_t hash_tokens(const char *s, size_t n, const short_keys *k, uint64_t *h)
+{
+    size_t t = 0, start = 0, i = 0;
+    uint64_t carry = 1;
+    for (; i + 64 <= n; i += 64) t = block_tokens(s, n, i, space_mask64(s + i), &carry, &start, h, t, k);
+    /* The tail, padded with spaces, which also ends a token running to the
+     * end of the text. Runs even when no byte is left, for that reason. */
+    char pad[64];
+    memset(pad, ' ', sizeof pad);
+    if (n > i) memcpy(pad, s + i, n - i);
+    return block_tokens(s, n, i, space_mask64(pad), &carry, &start, h, t, k);
+}
+
+/* ---------------------------------------------------------------------------
  * Shingling
  * ------------------------------------------------------------------------- */
+
+/* Counts ' ' bytes, for sizing. */
+static size_t count_spaces(const char *s, size_t n)
+{
+    size_t c = 0, i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint64_t m = space_mask64(s + i);
+        while (m) {  /* Kernighan: no popcnt in baseline x86-64 */
+            m &= m - 1;
+            c++;
+        }
+    }
+    for (; i < n; i++) c += s[i] == ' ';
+    return c;
+}
 
 /* Tokens are the maximal runs of bytes other than ' ', so text that is not
  * exactly normalized (double or edge spaces) still shingles sensibly. */
 static int word_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
                          wd_u64s *out)
 {
-    size_t spaces = 0;
-    for (size_t i = 0; i < n; i++) spaces += s[i] == ' ';
-    size_t maxtok = spaces + 1;
+    /* Each token but the last is followed by a space, so n / 2 + 1 bounds the
+     * count; past 256 KiB an exact count keeps the buffer from being 8n. */
+    size_t maxtok = n <= ((size_t)1 << 18) ? n / 2 + 1 : count_spaces(s, n) + 1;
     /* Room for the token hashes and, after the shingles, the sort buffer. */
     if (maxtok > SIZE_MAX / 2 / sizeof(uint64_t)) return WD_E_NOMEM;
     if (wd_u64s_reserve(out, 2 * maxtok) != WD_OK) return WD_E_NOMEM;
+    short_keys keys;
+    short_keys_init(&keys, seed);
     uint64_t *h = out->data;
-    size_t t = 0;
-    const char *p = s, *end = s + n;
-    while (p < end) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        const char *q = memchr(p, ' ', (size_t)(end - p));
-        if (!q) q = end;
-        h[t++] = XXH3_64bits_withSeed(p, (size_t)(q - p), seed);
-        p = q;
-    }
+    size_t t = hash_tokens(s, n, &keys, h);
     if (t == 0) return WD_OK;
     size_t m;
     if (t < k) {

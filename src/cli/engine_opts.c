@@ -1,0 +1,93 @@
+/* engine_opts.c - options that set wd_params (see engine_opts.h). */
+#include "engine_opts.h"
+
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+    E_SHINGLE = CLI_ENGINE_BASE, E_NUM_HASHES, E_THRESHOLD, E_CONTAINMENT, E_BANDS, E_ROWS,
+    E_SEED, E_THREADS
+};
+
+const cli_opt cli_engine_tab[] = {
+    { E_SHINGLE, 0, "shingle", "KIND:K", "word:K or char:K shingles (default: word:5)" },
+    { E_NUM_HASHES, 0, "num-hashes", "N", "MinHash signature length (default: 128)" },
+    { E_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.25)" },
+    { E_CONTAINMENT, 'c', "containment", "C", "also a duplicate when the shorter is this contained; 0 = off (default: 0.5)" },
+    { E_BANDS, 0, "bands", "B", "LSH bands (default: chosen from --threshold)" },
+    { E_ROWS, 0, "rows", "R", "LSH rows per band (default: chosen from --threshold)" },
+    { E_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
+    { E_THREADS, 'j', "threads", "N", "worker threads (default: all cores)" },
+    { 0, 0, NULL, NULL, NULL }
+};
+
+static int bad(const char *cmd, const char *opt, const char *val, const char *want)
+{
+    cli_error("%s: invalid value '%s' for --%s (expected %s)", cmd, val, opt, want);
+    return WD_EXIT_USAGE;
+}
+
+int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
+{
+    unsigned long u;
+    double d;
+    switch (id) {
+    case E_SHINGLE: {
+        const char *colon = strchr(v, ':');
+        size_t n = colon ? (size_t)(colon - v) : strlen(v);
+        if (n == 4 && !strncmp(v, "word", 4)) p->shingle = WD_SHINGLE_WORD;
+        else if (n == 4 && !strncmp(v, "char", 4)) p->shingle = WD_SHINGLE_CHAR;
+        else return bad(cmd, "shingle", v, "word:K or char:K");
+        if (colon) {
+            if (cli_uint(colon + 1, 1, WD_MAX_SHINGLE, &u))
+                return bad(cmd, "shingle", v, "K from 1 to 64");
+            p->shingle_size = (unsigned)u;
+        }
+        return 0;
+    }
+    case E_NUM_HASHES:
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "num-hashes", v, "1 to 1024");
+        p->num_hashes = (unsigned)u;
+        return 0;
+    case E_THRESHOLD:
+        if (cli_double(v, 1e-9, 1.0, &d)) return bad(cmd, "threshold", v, "a number in (0, 1]");
+        p->threshold = d;
+        return 0;
+    case E_CONTAINMENT:
+        if (cli_double(v, 0.0, 1.0, &d)) return bad(cmd, "containment", v, "a number in [0, 1]");
+        p->containment = d;
+        return 0;
+    case E_BANDS:
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "bands", v, "1 to 1024");
+        p->bands = (unsigned)u;
+        return 0;
+    case E_ROWS:
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "rows", v, "1 to 1024");
+        p->rows = (unsigned)u;
+        return 0;
+    case E_SEED:
+        if (cli_uint(v, 0, ~0UL, &u)) return bad(cmd, "seed", v, "a non-negative integer");
+        p->seed = u;
+        return 0;
+    case E_THREADS:
+        if (cli_uint(v, 1, 1024, &u)) return bad(cmd, "threads", v, "1 to 1024");
+        p->threads = (unsigned)u;
+        return 0;
+    }
+    return 0;
+}
+
+int cli_engine_check(const char *cmd, const wd_params *p)
+{
+    if ((p->bands == 0) != (p->rows == 0)) {
+        cli_error("%s: --bands and --rows go together", cmd);
+        return WD_EXIT_USAGE;
+    }
+    if (p->bands && (unsigned long)p->bands * p->rows > p->num_hashes) {
+        cli_error("%s: --bands x --rows (%u x %u) exceeds --num-hashes %u", cmd, p->bands,
+                  p->rows, p->num_hashes);
+        return WD_EXIT_USAGE;
+    }
+    return 0;
+}
