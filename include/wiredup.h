@@ -53,6 +53,18 @@ extern "C" {
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *wd_version(void);
 
+/*
+ * The instruction set the SIMD kernels use: "scalar", "avx2" or "avx512".
+ * Chosen once from the CPU; the environment variable WIREDUP_ISA forces one.
+ * Every choice gives bit-identical results; only speed differs.
+ */
+const char *wd_isa(void);
+
+/* Forces "scalar", "avx2", "avx512" or "auto" for the whole process (not
+ * while an index is in use on another thread). WD_E_INVALID for an unknown
+ * name, WD_E_UNSUPPORTED when the CPU lacks it (the choice is unchanged). */
+int wd_isa_select(const char *name);
+
 /* ---------------------------------------------------------------------------
  * Status codes
  * ------------------------------------------------------------------------- */

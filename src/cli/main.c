@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wiredup.h"
@@ -46,7 +47,10 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
     fprintf(f, "\nRun 'wiredup COMMAND --help' for a command's options.\n"
-               "Options: -h, --help   this text;  --version   print the version\n\n"
+               "Options: -h, --help   this text;  --version [-v]   print the version [and the\n"
+               "         instruction set in use]\n\n"
+               "Environment: WIREDUP_ISA=scalar|avx2|avx512|auto forces the SIMD kernels\n"
+               "             (results are identical; only speed differs).\n\n"
                "Exit codes: 0 ok, 1 duplicates found (where asked), 2 usage error,\n"
                "            3 bad or unreadable input, 4 internal or resource error.\n");
 }
@@ -59,6 +63,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return WD_EXIT_USAGE;
     }
+    const char *isa = getenv("WIREDUP_ISA");
+    if (isa && *isa) {
+        int st = wd_isa_select(isa);
+        if (st) {
+            cli_error("WIREDUP_ISA=%s: %s", isa,
+                      st == WD_E_INVALID ? "unknown (expected scalar, avx2, avx512 or auto)"
+                                         : "not supported by this CPU");
+            return WD_EXIT_USAGE;
+        }
+    }
     const char *c = argv[1];
     if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
         usage(stdout);
@@ -66,6 +80,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(c, "--version") || !strcmp(c, "-V")) {
         printf("wiredup %s\n", wd_version());
+        if (argc > 2 && (!strcmp(argv[2], "-v") || !strcmp(argv[2], "--verbose")))
+            printf("isa %s\n", wd_isa());
         return WD_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

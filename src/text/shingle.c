@@ -277,8 +277,9 @@ static inline uint64_t xxh3_short(const unsigned char *p, size_t len, const shor
     uint64_t hi = rd64(p + len - 8) ^ k->flip916b;
     uint64_t acc = len + XXH_swap64(lo) + hi + XXH3_mul128_fold64(lo, hi);
     uint64_t r916 = XXH3_avalanche(acc);
-    uint64_t r = len <= 3 ? r13 : r48;
-    return len <= 8 ? r : r916;
+    /* Masks rather than ?: , which compilers turn back into branches. */
+    uint64_t le3 = (uint64_t)0 - (len <= 3), le8 = (uint64_t)0 - (len <= 8);
+    return (r13 & le3) | (r48 & ~le3 & le8) | (r916 & ~le8);
 }
 #endif
 
