@@ -27,6 +27,14 @@
 
 enum on_error { ON_FAIL, ON_SKIP, ON_KEEP };
 
+/* Which record of a cluster is kept. Ties always go to input order. */
+enum keep_policy {
+    KEEP_FIRST,      /* the earliest record */
+    KEEP_LONGEST,    /* the longest text */
+    KEEP_EARLIEST,   /* the smallest value of a field (dates, numbers) */
+    KEEP_PRIORITY    /* the best-ranked value of a field in a list */
+};
+
 typedef struct dedup_opts {
     wd_params p;                /* engine parameters */
     wd_format fmt;              /* asked input format */
@@ -38,6 +46,10 @@ typedef struct dedup_opts {
     int annotate;               /* write every record with cluster fields */
     int stats;                  /* JSON summary on stderr */
     enum on_error on_error;     /* what a bad record does */
+    enum keep_policy keep;      /* which record of a cluster is kept */
+    const char *keep_field;     /* field for earliest:/priority: */
+    char *keep_list;            /* priority: comma-separated values, owned */
+    const char *explain_path;   /* --explain */
     unsigned long batch;        /* records per batch */
 } dedup_opts;
 
@@ -52,7 +64,15 @@ typedef struct rec {
     uint8_t has_id;     /* 0: the id is num */
     uint8_t bad;        /* kept unchanged after an error (--on-error=keep) */
     uint8_t json;       /* the record is a JSON object */
-    uint8_t kind;       /* wd_match_kind */
+    uint8_t kind;       /* wd_match_kind of its own match */
+    uint8_t has_key;    /* the --keep field was present */
+    uint64_t key_off;   /* --keep field value in the keys arena */
+    uint32_t key_len;
+    uint32_t shingles;  /* distinct shingles */
+    uint64_t text_len;  /* bytes of document text (--keep=longest) */
+    uint64_t partner;   /* best verified partner (either side), if pkind */
+    float pj, pc;       /* its estimated Jaccard and containment */
+    uint8_t pkind;      /* wd_match_kind of that pair; NONE: no pair */
 } rec;
 
 typedef struct dedup_run {
@@ -63,14 +83,15 @@ typedef struct dedup_run {
     rec *recs;          /* doc number -> record */
     uint64_t nrecs, cap_recs;
     wd_buf ids;         /* decoded ids */
+    wd_buf keys;        /* decoded --keep field values */
     wd_out pairs;       /* --pairs */
-    char numbuf[2][24]; /* ids of id-less records, for rec_id() */
+    char numbuf[2][24]; /* ids of id-less records: two may be live at once */
     uint64_t records_in, skipped, errors, bytes;
 } dedup_run;
 
 enum {
     O_FORMAT = 1, O_NULL, O_TEXT_FIELD, O_ID_FIELD, O_OUTPUT, O_CLUSTERS, O_PAIRS,
-    O_ANNOTATE, O_STATS, O_ON_ERROR, O_BATCH, O_HELP
+    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_HELP
 };
 
 static const cli_opt dedup_tab[] = {
@@ -84,6 +105,8 @@ static const cli_opt dedup_tab[] = {
     { O_ANNOTATE, 0, "annotate", NULL, "write every record with cluster, dup_of, similarity added" },
     { O_STATS, 0, "stats", NULL, "print a JSON summary on stderr" },
     { O_ON_ERROR, 0, "on-error", "MODE", "bad record: fail (exit 3), skip, keep (default: fail)" },
+    { O_KEEP, 0, "keep", "POLICY", "record kept per cluster: first, longest, earliest:FIELD, priority:FIELD=a,b,c (default: first)" },
+    { O_EXPLAIN, 0, "explain", "FILE", "write why each clustered record is in its cluster (JSONL)" },
     { O_BATCH, 0, "batch", "N", "records per batch; never changes results (default: 4096)" },
     { O_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
@@ -139,6 +162,25 @@ static int on_opt(void *ctx, int id, const char *v)
         else if (!strcmp(v, "keep")) o->on_error = ON_KEEP;
         else return bad_value("on-error", v, "fail, skip or keep");
         break;
+    case O_KEEP:
+        if (!strcmp(v, "first")) o->keep = KEEP_FIRST;
+        else if (!strcmp(v, "longest")) o->keep = KEEP_LONGEST;
+        else if (!strncmp(v, "earliest:", 9) && v[9]) {
+            o->keep = KEEP_EARLIEST;
+            o->keep_field = v + 9;
+        } else if (!strncmp(v, "priority:", 9) && strchr(v + 9, '=') > v + 9 &&
+                   strchr(v + 9, '=')[1]) {
+            o->keep = KEEP_PRIORITY;
+            free(o->keep_list);
+            o->keep_list = strdup(v + 9);      /* "FIELD=a,b,c" */
+            if (!o->keep_list) return WD_EXIT_INTERNAL;
+            char *eq = strchr(o->keep_list, '=');
+            *eq = 0;
+            o->keep_field = o->keep_list;
+        } else
+            return bad_value("keep", v, "first, longest, earliest:FIELD or priority:FIELD=a,b,c");
+        break;
+    case O_EXPLAIN: o->explain_path = v; break;
     case O_BATCH:
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
         o->batch = u;
@@ -162,9 +204,23 @@ static const char *rec_id(dedup_run *R, const rec *r, int slot, int *len)
     return R->numbuf[slot];
 }
 
+/* Remembers the best pair of each record, for --explain. */
+static void note_partner(rec *r, uint64_t other, const wd_pair *pr)
+{
+    if (r->pkind == WD_MATCH_NONE || pr->jaccard > r->pj) {
+        r->partner = other;
+        r->pj = pr->jaccard;
+        r->pc = pr->containment;
+        r->pkind = (uint8_t)pr->kind;
+    }
+}
+
 static int on_pair(void *ctx, const wd_pair *pr)
 {
     dedup_run *R = ctx;
+    note_partner(&R->recs[pr->a], pr->b, pr);
+    note_partner(&R->recs[pr->b], pr->a, pr);
+    if (!R->pairs.f) return 0;
     int la, lb;
     const char *a = rec_id(R, &R->recs[pr->a], 0, &la);
     const char *b = rec_id(R, &R->recs[pr->b], 1, &lb);
@@ -188,6 +244,17 @@ typedef struct batch_rec {
     int ok;                   /* 0: err holds the message */
     char err[160];
 } batch_rec;
+
+/* Appends s[0..n) to an arena that lives as long as the run. */
+static int keep_copy(wd_buf *arena, const char *s, size_t n, uint64_t *off, uint32_t *len)
+{
+    if (n > UINT32_MAX || wd_buf_reserve(arena, arena->len + n)) return -1;
+    memcpy(arena->data + arena->len, s, n);
+    *off = arena->len;
+    *len = (uint32_t)n;
+    arena->len += n;
+    return 0;
+}
 
 static int push_rec(dedup_run *R, const rec *r)
 {
@@ -216,8 +283,10 @@ static int run_inputs(dedup_run *R, wd_index *ix)
     wd_doc *docs = malloc(batch * sizeof *docs);
     wd_match *m = malloc(batch * sizeof *m);
     if (!slots || !br || !docs || !m) goto nomem;
-    for (unsigned t = 0; t < nthreads; t++)
+    for (unsigned t = 0; t < nthreads; t++) {
         if (!(slots[t].json = wd_json_new())) goto nomem;
+        wd_json_set_key_field(slots[t].json, R->o.keep_field);
+    }
 
     for (int k = 0; k < R->nin && rc == WD_EXIT_OK; k++) {
         const wd_input *in = &R->in[k];
@@ -278,16 +347,19 @@ static int run_inputs(dedup_run *R, wd_index *ix)
                     docs[nd].text = a->data + b->f.text_off;
                     docs[nd].len = b->f.text_len;
                     if (b->f.has_id) {
-                        if (wd_buf_reserve(&R->ids, R->ids.len + b->f.id_len) ||
-                            b->f.id_len > UINT32_MAX)
+                        if (keep_copy(&R->ids, a->data + b->f.id_off, b->f.id_len, &r.id_off,
+                                      &r.id_len))
                             goto nomem;
-                        memcpy(R->ids.data + R->ids.len, a->data + b->f.id_off, b->f.id_len);
                         r.has_id = 1;
-                        r.id_off = R->ids.len;
-                        r.id_len = (uint32_t)b->f.id_len;
-                        R->ids.len += b->f.id_len;
+                    }
+                    if (b->f.has_key) {
+                        if (keep_copy(&R->keys, a->data + b->f.key_off, b->f.key_len,
+                                      &r.key_off, &r.key_len))
+                            goto nomem;
+                        r.has_key = 1;
                     }
                 }
+                r.text_len = docs[nd].len;
                 if (push_rec(R, &r)) goto nomem;
                 nd++;
             }
@@ -297,7 +369,11 @@ static int run_inputs(dedup_run *R, wd_index *ix)
                 rc = WD_EXIT_INTERNAL;
                 goto out;
             }
-            for (size_t i = 0; i < nd; i++) R->recs[R->nrecs - nd + i].kind = (uint8_t)m[i].kind;
+            for (size_t i = 0; i < nd; i++) {
+                rec *r = &R->recs[R->nrecs - nd + i];
+                r->kind = (uint8_t)m[i].kind;
+                r->shingles = m[i].shingles;
+            }
         }
     }
     goto out;
@@ -318,9 +394,78 @@ out:
     return rc;
 }
 
+/* Compares two --keep values: numerically when both are numbers, else
+ * bytewise. */
+static int key_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+    char ba[64], bb[64], *ea, *eb;
+    if (la < sizeof ba && lb < sizeof bb) {
+        memcpy(ba, a, la);
+        ba[la] = 0;
+        memcpy(bb, b, lb);
+        bb[lb] = 0;
+        double x = strtod(ba, &ea), y = strtod(bb, &eb);
+        if (la && lb && !*ea && !*eb) return (x > y) - (x < y);
+    }
+    int c = memcmp(a, b, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* Rank of a record's key in the priority list; unlisted and missing rank last. */
+static size_t key_rank(const dedup_run *R, const rec *r)
+{
+    const char *list = R->o.keep_list + strlen(R->o.keep_list) + 1;
+    size_t rank = 0;
+    while (*list) {
+        size_t n = strcspn(list, ",");
+        if (r->has_key && n == r->key_len && !memcmp(list, R->keys.data + r->key_off, n))
+            return rank;
+        rank++;
+        list += n + (list[n] == ',');
+    }
+    return rank + 1;
+}
+
+/* 1 when record x should be kept rather than y (y earlier in input). */
+static int keep_better(const dedup_run *R, const rec *x, const rec *y)
+{
+    switch (R->o.keep) {
+    case KEEP_FIRST:
+        return 0;
+    case KEEP_LONGEST:
+        return x->text_len > y->text_len;
+    case KEEP_EARLIEST:
+        if (!x->has_key) return 0;
+        if (!y->has_key) return 1;
+        return key_cmp(R->keys.data + x->key_off, x->key_len, R->keys.data + y->key_off,
+                       y->key_len) < 0;
+    case KEEP_PRIORITY:
+        return key_rank(R, x) < key_rank(R, y);
+    }
+    return 0;
+}
+
+/* kept[root] = the record kept for the cluster rooted at root. Records that
+ * were kept unchanged after an error are singletons and stay kept. */
+static void choose_kept(const dedup_run *R, const uint64_t *cl, uint64_t *kept)
+{
+    for (uint64_t d = 0; d < R->nrecs; d++) {
+        if (cl[d] == d) kept[d] = d;
+        else if (keep_better(R, &R->recs[d], &R->recs[kept[cl[d]]])) kept[cl[d]] = d;
+    }
+}
+
+/* Estimated Jaccard of d with the record kept for its cluster. */
+static double sim_to_kept(wd_index *ix, uint64_t d, uint64_t k)
+{
+    double j = 1.0, c;
+    if (d != k) wd_index_similarity(ix, k, d, &j, &c);
+    return j;
+}
+
 /* Writes record r as a JSON object with the cluster fields added. */
 static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
-                            const rec *cl, double sim)
+                            const rec *first, const rec *kept, double sim)
 {
     const char *raw = R->in[r->input].data + r->off;
     const char term = R->fmt[r->input] == WD_FMT_NUL ? '\0' : '\n';
@@ -329,8 +474,8 @@ static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
         wd_out_write(o, &term, 1);
         return;
     }
-    int lc, lr;
-    const char *cid = rec_id(R, cl, 0, &lc);
+    int len;
+    const char *id;
     tmp->len = 0;
     if (r->json) {              /* the object up to its closing brace */
         size_t end = r->len;
@@ -340,9 +485,9 @@ static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
         wd_out_write(o, raw, end - 1);
         if (raw[k - 1] != '{') wd_out_write(o, ",", 1);
     } else {                    /* a text record becomes an object */
-        const char *id = rec_id(R, r, 1, &lr);
+        id = rec_id(R, r, 0, &len);
         wd_out_write(o, "{\"id\":", 6);
-        wd_json_quote(id, (size_t)lr, tmp);
+        wd_json_quote(id, (size_t)len, tmp);
         wd_out_write(o, tmp->data, tmp->len);
         tmp->len = 0;
         wd_out_write(o, ",\"text\":", 8);
@@ -351,63 +496,105 @@ static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
         wd_out_write(o, ",", 1);
     }
     tmp->len = 0;
-    wd_json_quote(cid, (size_t)lc, tmp);
+    id = rec_id(R, first, 0, &len);
+    wd_json_quote(id, (size_t)len, tmp);
     wd_out_write(o, "\"cluster\":", 10);
     wd_out_write(o, tmp->data, tmp->len);
-    if (cl == r) wd_out_write(o, ",\"dup_of\":null", 14);
+    if (kept == r) wd_out_write(o, ",\"dup_of\":null", 14);
     else {
+        tmp->len = 0;
+        id = rec_id(R, kept, 0, &len);
+        wd_json_quote(id, (size_t)len, tmp);
         wd_out_write(o, ",\"dup_of\":", 10);
         wd_out_write(o, tmp->data, tmp->len);
     }
     wd_out_printf(o, ",\"similarity\":%.4f}\n", sim);
 }
 
-static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl)
+/* One JSONL line for each record in a cluster of two or more. */
+static void write_explain(dedup_run *R, wd_out *o, wd_buf *tmp, const uint64_t *cl,
+                          const uint64_t *kept, const wd_params *p)
+{
+    static const char *sketch[] = { "minhash", "oph", "simhash" };
+    for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(o); d++) {
+        const rec *r = &R->recs[d];
+        if (r->pkind == WD_MATCH_NONE) continue; /* alone in its cluster */
+        const rec *m = &R->recs[r->partner];
+        uint64_t k = kept[cl[d]];
+        double shared = r->pkind == WD_MATCH_EXACT
+                            ? r->shingles
+                            : r->pj * ((double)r->shingles + m->shingles) / (1.0 + r->pj);
+        const struct { const char *name; const rec *who; } f[] = {
+            { "{\"id\":", r }, { ",\"cluster\":", &R->recs[cl[d]] }, { ",\"kept\":", &R->recs[k] },
+            { ",\"matched\":", m },
+        };
+        for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+            int len;
+            const char *id = rec_id(R, f[i].who, 0, &len);
+            tmp->len = 0;
+            wd_json_quote(id, (size_t)len, tmp);
+            wd_out_printf(o, "%s%.*s", f[i].name, (int)tmp->len, tmp->data);
+        }
+        wd_out_printf(o, ",\"status\":\"%s\",\"method\":\"%s\",\"jaccard\":%.4f,"
+                         "\"containment\":%.4f,\"shared_shingles\":%.0f,\"shingles\":%u,"
+                         "\"matched_shingles\":%u}\n",
+                      k == d ? "kept" : "dropped",
+                      r->pkind == WD_MATCH_EXACT ? "exact" : sketch[p->sketch], r->pj, r->pc,
+                      shared, r->shingles, m->shingles);
+    }
+}
+
+static int open_out(wd_out *o, const char *path)
+{
+    if (!wd_out_open(o, path)) return 0;
+    cli_error("%s: %s", path, strerror(errno));
+    return -1;
+}
+
+static int close_out(wd_out *o, const char *path)
+{
+    if (!wd_out_close(o)) return 0;
+    cli_error("%s: write failed: %s", strcmp(path, "-") ? path : "<stdout>", strerror(o->err));
+    return -1;
+}
+
+static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const uint64_t *kept)
 {
     int rc = WD_EXIT_OK;
     wd_buf tmp = {0};
+    wd_out o;
     if (R->o.clusters_path) {
-        wd_out c;
-        if (wd_out_open(&c, R->o.clusters_path)) {
-            cli_error("%s: %s", R->o.clusters_path, strerror(errno));
-            return WD_EXIT_INTERNAL;
-        }
-        for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(&c); d++) {
-            double j, ct;
-            wd_index_similarity(ix, cl[d], d, &j, &ct);
-            if (cl[d] == d) j = 1.0;
+        if (open_out(&o, R->o.clusters_path)) return WD_EXIT_INTERNAL;
+        for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(&o); d++) {
             int li, lc;
             const char *id = rec_id(R, &R->recs[d], 0, &li);
             const char *cid = rec_id(R, &R->recs[cl[d]], 1, &lc);
-            wd_out_printf(&c, "%.*s\t%.*s\t%.4f\n", li, id, lc, cid, j);
+            wd_out_printf(&o, "%.*s\t%.*s\t%.4f\n", li, id, lc, cid,
+                          sim_to_kept(ix, d, kept[cl[d]]));
         }
-        if (wd_out_close(&c)) {
-            cli_error("%s: %s", R->o.clusters_path, strerror(c.err));
-            return WD_EXIT_INTERNAL;
-        }
+        if (close_out(&o, R->o.clusters_path)) return WD_EXIT_INTERNAL;
     }
-    wd_out o;
-    if (wd_out_open(&o, R->o.out_path)) {
-        cli_error("%s: %s", R->o.out_path, strerror(errno));
+    if (R->o.explain_path) {
+        if (open_out(&o, R->o.explain_path)) return WD_EXIT_INTERNAL;
+        write_explain(R, &o, &tmp, cl, kept, wd_index_params(ix));
+        if (close_out(&o, R->o.explain_path)) rc = WD_EXIT_INTERNAL;
+    }
+    if (open_out(&o, R->o.out_path)) {
+        wd_buf_free(&tmp);
         return WD_EXIT_INTERNAL;
     }
     for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(&o); d++) {
         const rec *r = &R->recs[d];
+        uint64_t k = kept[cl[d]];
         if (R->o.annotate) {
-            double j = 1.0, ct;
-            if (cl[d] != d) wd_index_similarity(ix, cl[d], d, &j, &ct);
-            write_annotated(R, &o, &tmp, r, &R->recs[cl[d]], j);
-        } else if (cl[d] == d) {
+            write_annotated(R, &o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim_to_kept(ix, d, k));
+        } else if (k == d) {
             char term = R->fmt[r->input] == WD_FMT_NUL ? '\0' : '\n';
             wd_out_write(&o, R->in[r->input].data + r->off, r->len);
             wd_out_write(&o, &term, 1);
         }
     }
-    if (wd_out_close(&o)) {
-        cli_error("%s: write failed: %s", !strcmp(R->o.out_path, "-") ? "<stdout>" : R->o.out_path,
-                  strerror(o.err));
-        rc = WD_EXIT_INTERNAL;
-    }
+    if (close_out(&o, R->o.out_path)) rc = WD_EXIT_INTERNAL;
     wd_buf_free(&tmp);
     return rc;
 }
@@ -417,7 +604,7 @@ static void print_stats(dedup_run *R, const uint64_t *cl, const wd_params *p, do
     uint64_t kept = 0, exact = 0, clusters = 0;
     uint64_t *size = calloc(R->nrecs ? R->nrecs : 1, sizeof *size);
     for (uint64_t d = 0; d < R->nrecs; d++) {
-        kept += cl[d] == d;
+        kept += cl[d] == d;  /* one kept record per cluster, whichever it is */
         exact += R->recs[d].kind == WD_MATCH_EXACT;
         if (size && ++size[cl[d]] == 2) clusters++;
     }
@@ -486,8 +673,8 @@ int cmd_dedup(int argc, char **argv)
             rc = WD_EXIT_INTERNAL;
             goto free_ix;
         }
-        wd_index_on_pair(ix, on_pair, &R);
     }
+    wd_index_on_pair(ix, on_pair, &R);
     rc = run_inputs(&R, ix);
     if (o->pairs_path && wd_out_close(&R.pairs) && rc == WD_EXIT_OK) {
         cli_error("%s: %s", o->pairs_path, strerror(R.pairs.err));
@@ -495,18 +682,21 @@ int cmd_dedup(int argc, char **argv)
     }
     if (rc == WD_EXIT_OK) {
         uint64_t *cl = malloc((R.nrecs ? R.nrecs : 1) * sizeof *cl);
-        if (!cl) {
+        uint64_t *kept = malloc((R.nrecs ? R.nrecs : 1) * sizeof *kept);
+        if (!cl || !kept) {
             cli_error("dedup: out of memory");
             rc = WD_EXIT_INTERNAL;
         } else {
             wd_index_clusters(ix, cl);
-            rc = write_outputs(&R, ix, cl);
+            choose_kept(&R, cl, kept);
+            rc = write_outputs(&R, ix, cl, kept);
             clock_gettime(CLOCK_MONOTONIC, &t1);
             if (o->stats)
                 print_stats(&R, cl, wd_index_params(ix),
                             (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-            free(cl);
         }
+        free(cl);
+        free(kept);
     }
 free_ix:
     wd_index_free(ix);
@@ -515,6 +705,8 @@ done:
     free(R.in);
     free(R.fmt);
     free(R.recs);
+    free(o->keep_list);
     wd_buf_free(&R.ids);
+    wd_buf_free(&R.keys);
     return rc;
 }

@@ -7,7 +7,7 @@
 
 enum {
     E_SHINGLE = CLI_ENGINE_BASE, E_NUM_HASHES, E_THRESHOLD, E_CONTAINMENT, E_BANDS, E_ROWS,
-    E_SEED, E_THREADS
+    E_SEED, E_THREADS, E_SKETCH, E_CLUSTER, E_MAX_DISTANCE
 };
 
 const cli_opt cli_engine_tab[] = {
@@ -18,6 +18,9 @@ const cli_opt cli_engine_tab[] = {
     { E_BANDS, 0, "bands", "B", "LSH bands (default: chosen from --threshold)" },
     { E_ROWS, 0, "rows", "R", "LSH rows per band (default: chosen from --threshold)" },
     { E_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
+    { E_SKETCH, 0, "sketch", "KIND", "minhash, oph (one-permutation) or simhash (default: minhash)" },
+    { E_CLUSTER, 0, "cluster", "MODE", "components (union-find) or leader (no chaining) (default: components)" },
+    { E_MAX_DISTANCE, 0, "max-distance", "K", "simhash: largest Hamming distance of a duplicate (default: 3)" },
     { E_THREADS, 'j', "threads", "N", "worker threads (default: all cores)" },
     { 0, 0, NULL, NULL, NULL }
 };
@@ -70,6 +73,21 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         if (cli_uint(v, 0, ~0UL, &u)) return bad(cmd, "seed", v, "a non-negative integer");
         p->seed = u;
         return 0;
+    case E_SKETCH:
+        if (!strcmp(v, "minhash")) p->sketch = WD_SKETCH_MINHASH;
+        else if (!strcmp(v, "oph")) p->sketch = WD_SKETCH_OPH;
+        else if (!strcmp(v, "simhash")) p->sketch = WD_SKETCH_SIMHASH;
+        else return bad(cmd, "sketch", v, "minhash, oph or simhash");
+        return 0;
+    case E_CLUSTER:
+        if (!strcmp(v, "components")) p->cluster = WD_CLUSTER_COMPONENTS;
+        else if (!strcmp(v, "leader")) p->cluster = WD_CLUSTER_LEADER;
+        else return bad(cmd, "cluster", v, "components or leader");
+        return 0;
+    case E_MAX_DISTANCE:
+        if (cli_uint(v, 0, 64, &u)) return bad(cmd, "max-distance", v, "0 to 64");
+        p->max_distance = (unsigned)u;
+        return 0;
     case E_THREADS:
         if (cli_uint(v, 1, 1024, &u)) return bad(cmd, "threads", v, "1 to 1024");
         p->threads = (unsigned)u;
@@ -80,6 +98,11 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
 
 int cli_engine_check(const char *cmd, const wd_params *p)
 {
+    if (wd_params_check(p) == WD_E_UNSUPPORTED) {
+        cli_error("%s: --sketch=%s is not available in this build yet", cmd,
+                  p->sketch == WD_SKETCH_OPH ? "oph" : "simhash");
+        return WD_EXIT_USAGE;
+    }
     if ((p->bands == 0) != (p->rows == 0)) {
         cli_error("%s: --bands and --rows go together", cmd);
         return WD_EXIT_USAGE;

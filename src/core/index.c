@@ -150,12 +150,19 @@ static int found(wd_index *ix, uint64_t a, uint64_t b, float j, float c, wd_matc
  * Matches document d (already sketched) against the earlier ones, in input
  * order. Candidates are visited in ascending document order, so the best
  * match is the earliest among equals.
+ *
+ * Components mode reports and joins every verified candidate, and indexes
+ * every document. Leader mode indexes only cluster leaders (documents that
+ * matched nothing), so the candidates are leaders; a document joins the
+ * best one and is not indexed itself. Nothing chains through a member: a
+ * template shared by two leaders' members never merges their clusters.
  */
 static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
                      const uint8_t *hash, wd_match *m)
 {
     const unsigned H = ix->p.num_hashes;
     const unsigned nd = ix->nsh[d];
+    const int leader = ix->p.cluster == WD_CLUSTER_LEADER;
     memset(m, 0, sizeof *m);
     m->shingles = nd;
     if (nd == 0) {               /* empty: never a duplicate */
@@ -190,9 +197,12 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
             m->jaccard = (float)j;
             m->containment = (float)ct;
         }
+        if (leader) continue;
         rc = found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR);
         if (rc) return rc;
     }
+    if (leader && m->kind == WD_MATCH_NEAR)
+        return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
     return wd_lsh_insert(&ix->lsh, keys, d);
 }
 

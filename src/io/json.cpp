@@ -81,6 +81,7 @@ struct wd_json {
     size_t capacity = 0;       /* bytes parser and doc are sized for */
     char *scratch = nullptr;   /* copy of an unpadded record, + padding */
     size_t scratch_cap = 0;    /* bytes of scratch usable for a record */
+    const char *key_field = nullptr; /* extra field to extract, or none */
 };
 
 extern "C" wd_json *wd_json_new(void)
@@ -204,6 +205,26 @@ static bool raw_number(wd_json *j, const char *src, size_t len,
     return true;
 }
 
+/* An id-like field: a string, or a number as text. 1 found (in out), 0 absent
+ * or null (or field NULL), -1 wrong type (err set). */
+static int scalar_field(wd_json *j, const char *src, size_t len, simdjson::dom::object &obj,
+                        const char *field, std::string_view &out, std::string &num,
+                        char *err, size_t errlen)
+{
+    simdjson::dom::element v;
+    if (!field || obj.at_key(field).get(v) || v.is_null()) return 0;
+    if (v.is_string()) {
+        out = v.get_string().value_unsafe();
+        return 1;
+    }
+    if (number_text(j, src, len, field, v, num)) {
+        out = num;
+        return 1;
+    }
+    set_err(err, errlen, "field \"%s\" is not a string or a number", field);
+    return -1;
+}
+
 static int extract(wd_json *j, const char *rec, size_t len, size_t readable,
                    const char *text_field, const char *id_field,
                    wd_buf *arena, wd_json_fields *out, char *err,
@@ -258,25 +279,15 @@ static int extract(wd_json *j, const char *rec, size_t len, size_t readable,
         return -1;
     }
 
-    std::string_view id;
-    std::string id_num;
-    int has_id = 0;
-    simdjson::dom::element iv;
-    if (id_field && !obj.at_key(id_field).get(iv) && !iv.is_null()) {
-        if (iv.is_string()) {
-            id = iv.get_string().value_unsafe();
-        } else if (number_text(j, src, len, id_field, iv, id_num)) {
-            id = id_num;
-        } else {
-            set_err(err, errlen, "field \"%s\" is not a string or a number",
-                    id_field);
-            return -1;
-        }
-        has_id = 1;
-    }
+    std::string_view id, key;
+    std::string id_num, key_num;
+    int has_id = scalar_field(j, src, len, obj, id_field, id, id_num, err, errlen);
+    if (has_id < 0) return -1;
+    int has_key = scalar_field(j, src, len, obj, j->key_field, key, key_num, err, errlen);
+    if (has_key < 0) return -1;
 
     /* +1: arena->data is never NULL after a success, even for "" */
-    if (!reserve_more(arena, text.size() + id.size() + 1)) {
+    if (!reserve_more(arena, text.size() + id.size() + key.size() + 1)) {
         set_err(err, errlen, "out of memory");
         return -1;
     }
@@ -287,7 +298,16 @@ static int extract(wd_json *j, const char *rec, size_t len, size_t readable,
     out->id_len = id.size();
     append(arena, id.data(), id.size());
     out->has_id = has_id;
+    out->key_off = arena->len;
+    out->key_len = key.size();
+    append(arena, key.data(), key.size());
+    out->has_key = has_key;
     return 0;
+}
+
+extern "C" void wd_json_set_key_field(wd_json *j, const char *field)
+{
+    j->key_field = field;
 }
 
 extern "C" int wd_json_extract(wd_json *j, const char *rec, size_t len,

@@ -31,7 +31,15 @@ typedef struct wd_json_fields {
     size_t id_off;     /* decoded id at arena->data + id_off */
     size_t id_len;
     int has_id;        /* 0 when the id field is absent or null */
+    size_t key_off;    /* decoded key field (see wd_json_set_key_field) */
+    size_t key_len;
+    int has_key;       /* 0 when there is no key field or it is absent or null */
 } wd_json_fields;
+
+/* Also extract this field (string, or number as text: the id rule) into
+ * the key of each result, e.g. a date or outlet for --keep. NULL: none.
+ * The string must outlive the parser's use. */
+void wd_json_set_key_field(wd_json *j, const char *field);
 
 /*
  * Parses rec[0..len) (readable must be >= len; when readable >= len + 64 no

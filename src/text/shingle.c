@@ -18,16 +18,13 @@
  * uses the space after the shingles as its second buffer, so a reused out
  * never allocates in steady state.
  *
- * This is the hot path after normalization, so three things are tuned (the
+ * This is the hot path after normalization, so two things are tuned (the
  * values never change, only how fast they come):
  *   - tokens are found from 64-bit masks of space positions (SSE2, else
- *     SWAR), so there is no per-byte loop and no mispredicted memchr;
- *   - XXH3 of a token of up to 16 bytes is computed for all three length
- *     classes at once and selected without a branch (token lengths are
- *     random, so XXH3's own length switch mispredicts about once a token);
- *     the unit tests compare it with XXH3_64bits_withSeed() for every length;
+ *     SWAR), so there is no per-byte loop and no per-token memchr call;
  *   - sorting distributes on the top bits and finishes with one insertion
  *     pass (wd_sort_unique_u64).
+ * A branch-free XXH3 for short tokens was tried and measured no faster.
  */
 #include "text.h"
 
@@ -40,11 +37,6 @@
 #if defined(__SSE2__) && !defined(WD_TEXT_PORTABLE)
 #include <emmintrin.h>
 #define WD_SHINGLE_SSE2 1
-#endif
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    defined(__SIZEOF_INT128__) && !defined(WD_TEXT_PORTABLE)
-#define WD_SHINGLE_FAST_XXH 1
 #endif
 
 #include "text_internal.h"
@@ -224,85 +216,13 @@ static inline uint64_t space_mask64(const char *p)
 #endif
 }
 
-/* Seed-dependent constants of XXH3's short-input paths (xxhash 0.8,
- * XXH3_len_1to3_64b / 4to8 / 9to16), computed once per call. */
-typedef struct short_keys {
-    uint64_t seed;
-    uint64_t flip13;   /* 1..3 bytes */
-    uint64_t flip48;   /* 4..8 bytes */
-    uint64_t flip916a; /* 9..16 bytes, first word */
-    uint64_t flip916b; /* 9..16 bytes, last word */
-} short_keys;
-
-static inline uint64_t rd64(const void *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-static inline uint32_t rd32(const void *p)
-{
-    uint32_t x;
-    memcpy(&x, p, 4);
-    return x;
-}
-
-static void short_keys_init(short_keys *k, uint64_t seed)
-{
-    const unsigned char *s = XXH3_kSecret;
-    uint64_t seed48 = seed ^ ((uint64_t)XXH_swap32((uint32_t)seed) << 32);
-    k->seed = seed;
-    k->flip13 = (uint64_t)(rd32(s) ^ rd32(s + 4)) + seed;
-    k->flip48 = (rd64(s + 8) ^ rd64(s + 16)) - seed48;
-    k->flip916a = (rd64(s + 24) ^ rd64(s + 32)) + seed;
-    k->flip916b = (rd64(s + 40) ^ rd64(s + 48)) - seed;
-}
-
-#ifdef WD_SHINGLE_FAST_XXH
-/* XXH3_64bits_withSeed(p, len, seed) for 1 <= len <= 16, branch-free: all
- * three length classes are computed and one is selected. Reads p[-8..16),
- * so the caller checks that those bytes lie inside the buffer. */
-static inline uint64_t xxh3_short(const unsigned char *p, size_t len, const short_keys *k)
-{
-    /* 1..3 bytes */
-    uint32_t c1 = p[0], c2 = p[len >> 1], c3 = p[len - 1];
-    uint32_t combined = (c1 << 16) | (c2 << 24) | c3 | ((uint32_t)len << 8);
-    uint64_t r13 = XXH64_avalanche((uint64_t)combined ^ k->flip13);
-    /* 4..8 bytes */
-    uint64_t in64 = (uint64_t)rd32(p + len - 4) + ((uint64_t)rd32(p) << 32);
-    uint64_t r48 = XXH3_rrmxmx(in64 ^ k->flip48, len);
-    /* 9..16 bytes */
-    uint64_t lo = rd64(p) ^ k->flip916a;
-    uint64_t hi = rd64(p + len - 8) ^ k->flip916b;
-    uint64_t acc = len + XXH_swap64(lo) + hi + XXH3_mul128_fold64(lo, hi);
-    uint64_t r916 = XXH3_avalanche(acc);
-    /* Masks rather than ?: , which compilers turn back into branches. */
-    uint64_t le3 = (uint64_t)0 - (len <= 3), le8 = (uint64_t)0 - (len <= 8);
-    return (r13 & le3) | (r48 & ~le3 & le8) | (r916 & ~le8);
-}
-#endif
-
-/* XXH3_64bits_withSeed() of the token s[a..a+len), len >= 1. */
-static inline uint64_t token_hash(const char *s, size_t n, size_t a, size_t len,
-                                  const short_keys *k)
-{
-#ifdef WD_SHINGLE_FAST_XXH
-    if (len <= 16 && a >= 8 && a + 16 <= n)
-        return xxh3_short((const unsigned char *)s + a, len, k);
-#else
-    (void)n;
-#endif
-    return XXH3_64bits_withSeed(s + a, len, k->seed);
-}
-
 /* Emits the tokens whose starts and ends fall in one 64-byte block at base,
  * given its space mask. A token begins at a non-space after a space (carry:
  * the byte before the block was a space, or there was none) and ends at the
  * next space; starts and ends alternate, so the branch below predicts well. */
-static inline size_t block_tokens(const char *s, size_t n, size_t base, uint64_t sp,
+static inline size_t block_tokens(const char *s, size_t base, uint64_t sp,
                                   uint64_t *carry, size_t *start, uint64_t *h,
-                                  size_t t, const short_keys *k)
+                                  size_t t, uint64_t seed)
 {
     uint64_t prev = (sp << 1) | *carry;
     *carry = sp >> 63;
@@ -312,7 +232,7 @@ static inline size_t block_tokens(const char *s, size_t n, size_t base, uint64_t
         unsigned b = ctz64(ev);
         size_t pos = base + b;
         if ((starts >> b) & 1) *start = pos;
-        else h[t++] = token_hash(s, n, *start, pos - *start, k);
+        else h[t++] = XXH3_64bits_withSeed(s + *start, pos - *start, seed);
         ev &= ev - 1;
     }
     return t;
@@ -320,17 +240,17 @@ static inline size_t block_tokens(const char *s, size_t n, size_t base, uint64_t
 
 /* Writes the hash of every token of s[0..n) (maximal runs of bytes other than
  * ' ') to h and returns how many there were. */
-static size_t hash_tokens(const char *s, size_t n, const short_keys *k, uint64_t *h)
+static size_t hash_tokens(const char *s, size_t n, uint64_t seed, uint64_t *h)
 {
     size_t t = 0, start = 0, i = 0;
     uint64_t carry = 1;
-    for (; i + 64 <= n; i += 64) t = block_tokens(s, n, i, space_mask64(s + i), &carry, &start, h, t, k);
+    for (; i + 64 <= n; i += 64) t = block_tokens(s, i, space_mask64(s + i), &carry, &start, h, t, seed);
     /* The tail, padded with spaces, which also ends a token running to the
      * end of the text. Runs even when no byte is left, for that reason. */
     char pad[64];
     memset(pad, ' ', sizeof pad);
     if (n > i) memcpy(pad, s + i, n - i);
-    return block_tokens(s, n, i, space_mask64(pad), &carry, &start, h, t, k);
+    return block_tokens(s, i, space_mask64(pad), &carry, &start, h, t, seed);
 }
 
 /* ---------------------------------------------------------------------------
@@ -363,10 +283,8 @@ static int word_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
     /* Room for the token hashes and, after the shingles, the sort buffer. */
     if (maxtok > SIZE_MAX / 2 / sizeof(uint64_t)) return WD_E_NOMEM;
     if (wd_u64s_reserve(out, 2 * maxtok) != WD_OK) return WD_E_NOMEM;
-    short_keys keys;
-    short_keys_init(&keys, seed);
     uint64_t *h = out->data;
-    size_t t = hash_tokens(s, n, &keys, h);
+    size_t t = hash_tokens(s, n, seed, h);
     if (t == 0) return WD_OK;
     size_t m;
     if (t < k) {
@@ -375,7 +293,16 @@ static int word_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
     } else {
         m = t - k + 1;
         size_t bytes = (size_t)k * sizeof *h;
-        for (size_t j = 0; j < m; j++) h[j] = XXH3_64bits_withSeed(h + j, bytes, seed);
+        if (bytes > 16 && bytes <= 128) {
+            /* k = 3..16: XXH3's 17-128 byte path called directly, which is
+             * what XXH3_64bits_withSeed() runs, minus a call and a length
+             * dispatch per shingle. */
+            for (size_t j = 0; j < m; j++)
+                h[j] = XXH3_len_17to128_64b((const xxh_u8 *)(h + j), bytes, XXH3_kSecret,
+                                            sizeof XXH3_kSecret, seed);
+        } else {
+            for (size_t j = 0; j < m; j++) h[j] = XXH3_64bits_withSeed(h + j, bytes, seed);
+        }
     }
     out->len = wd_sort_unique_u64(h, m, h + m);
     return WD_OK;
