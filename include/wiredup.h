@@ -161,6 +161,19 @@ typedef struct wd_similarity {
 int wd_compare(const wd_params *p, const char *a, size_t a_len,
                const char *b, size_t b_len, wd_similarity *out /* OUT */);
 
+/* Called for each shared passage; a non-zero return stops the walk. */
+typedef int (*wd_passage_fn)(void *ctx, const char *text, size_t len);
+
+/*
+ * The passages two documents share: calls fn, in a's order, with each
+ * maximal run of a's normalized text (see "Text rules") whose tokens are all
+ * covered by k-token shingles that also occur in b (k = shingle_size for word
+ * shingles, 3 for character shingles). Returns WD_OK, WD_E_NOMEM, or the
+ * callback's non-zero value.
+ */
+int wd_shared_passages(const wd_params *p, const char *a, size_t a_len,
+                       const char *b, size_t b_len, wd_passage_fn fn, void *ctx);
+
 /* ---------------------------------------------------------------------------
  * The index: documents in, matches and clusters out
  *

@@ -10,10 +10,11 @@
 #include "options.h"
 #include "../io/input.h"
 
-enum { C_STRINGS = 1, C_HELP };
+enum { C_STRINGS = 1, C_SHOW, C_HELP };
 
 static const cli_opt compare_tab[] = {
     { C_STRINGS, 's', "strings", NULL, "A and B are the texts themselves, not files" },
+    { C_SHOW, 0, "show", NULL, "also print the passages the two share (normalized text)" },
     { C_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
 };
@@ -21,7 +22,15 @@ static const cli_opt compare_tab[] = {
 typedef struct compare_opts {
     wd_params p;
     int strings;
+    int show;
 } compare_opts;
+
+static int print_passage(void *ctx, const char *s, size_t n)
+{
+    int *count = ctx;
+    printf("passage %d: %.*s\n", ++*count, (int)n, s);
+    return 0;
+}
 
 static int on_opt(void *ctx, int id, const char *v)
 {
@@ -29,6 +38,7 @@ static int on_opt(void *ctx, int id, const char *v)
     if (id >= CLI_ENGINE_BASE) return cli_engine_opt("compare", &o->p, id, v);
     switch (id) {
     case C_STRINGS: o->strings = 1; break;
+    case C_SHOW: o->show = 1; break;
     case C_HELP:
         printf("Usage: wiredup compare [OPTIONS] A B\n\n"
                "Prints the exact and MinHash-estimated Jaccard similarity and containment\n"
@@ -77,11 +87,12 @@ int cmd_compare(int argc, char **argv)
         len[k] = in[k].len;
     }
     wd_similarity s;
+    int passages = 0;
     int st = wd_compare(&o.p, text[0], len[0], text[1], len[1], &s);
-    wd_input_close(&in[0]);
-    wd_input_close(&in[1]);
     if (st) {
         cli_error("compare: %s", wd_strerror(st));
+        wd_input_close(&in[0]);
+        wd_input_close(&in[1]);
         return WD_EXIT_INTERNAL;
     }
     const char *verdict = s.exact ? "exact duplicate" : s.duplicate ? "near duplicate" : "distinct";
@@ -92,5 +103,15 @@ int cmd_compare(int argc, char **argv)
     printf("jaccard_est     %.4f\n", s.jaccard_est);
     printf("containment_est %.4f\n", s.containment_est);
     printf("verdict         %s\n", verdict);
+    if (o.show) {
+        st = wd_shared_passages(&o.p, text[0], len[0], text[1], len[1], print_passage, &passages);
+        if (!st && !passages) printf("no shared passage\n");
+    }
+    wd_input_close(&in[0]);
+    wd_input_close(&in[1]);
+    if (st) {
+        cli_error("compare: %s", wd_strerror(st));
+        return WD_EXIT_INTERNAL;
+    }
     return WD_EXIT_OK;
 }
