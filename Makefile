@@ -22,7 +22,7 @@ PROG_LIBS := -lsimdjson -lstdc++
 
 LIB_DIRS := common text sketch index cluster core eval
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-IO_SRC   := $(wildcard src/io/*.c)
+IO_SRC   := $(wildcard src/io/*.c src/gen/*.c)
 IO_CXX   := $(wildcard src/io/*.cpp)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)

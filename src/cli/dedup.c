@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wiredup.h"
 #include "cli.h"
@@ -26,6 +27,11 @@
 #include "../io/records.h"
 
 enum on_error { ON_FAIL, ON_SKIP, ON_KEEP };
+
+/* Output files. All are opened before the work starts (so a bad path fails
+ * at once) and written only once the run has succeeded; after a failure the
+ * ones created are removed, so a failed run leaves no partial output. */
+enum { OUT_RECORDS, OUT_CLUSTERS, OUT_PAIRS, OUT_EXPLAIN, OUT_COUNT };
 
 /* Which record of a cluster is kept. Ties always go to input order. */
 enum keep_policy {
@@ -84,7 +90,9 @@ typedef struct dedup_run {
     uint64_t nrecs, cap_recs;
     wd_buf ids;         /* decoded ids */
     wd_buf keys;        /* decoded --keep field values */
-    wd_out pairs;       /* --pairs */
+    wd_out out[4];      /* OUT_*: opened before any work, written at the end */
+    wd_pair *pairs;     /* verified pairs, in the order found (--pairs) */
+    uint64_t npairs, cap_pairs;
     char numbuf[2][24]; /* ids of id-less records: two may be live at once */
     uint64_t records_in, skipped, errors, bytes;
 } dedup_run;
@@ -115,13 +123,16 @@ static const cli_opt dedup_tab[] = {
 static void dedup_help(void)
 {
     printf("Usage: wiredup dedup [OPTIONS] [FILE...]\n\n"
-           "Clusters exact and near-duplicate documents and writes the first record of\n"
-           "each cluster, unchanged. Reads standard input when no FILE or '-' is given.\n"
+           "Clusters exact and near-duplicate documents and writes one record of each\n"
+           "cluster (the first, or the one --keep picks), unchanged. Reads standard\n"
+           "input when no FILE or '-' is given.\n"
            "Input: one document per line, JSONL (detected when the first non-blank\n"
            "byte is '{'), or NUL-separated records (-0).\n\nOptions:\n");
     cli_print_options(stdout, dedup_tab);
     printf("\nMatching options:\n");
     cli_print_options(stdout, cli_engine_tab);
+    printf("\nIndex options:\n");
+    cli_print_options(stdout, cli_index_tab);
     printf("\nA bad record (malformed JSON, a missing or non-string text field) is\n"
            "reported as 'wiredup: error: FILE:LINE: what'. Empty documents and invalid\n"
            "UTF-8 are not errors: see 'Text rules' in wiredup(1).\n\n"
@@ -220,13 +231,39 @@ static int on_pair(void *ctx, const wd_pair *pr)
     dedup_run *R = ctx;
     note_partner(&R->recs[pr->a], pr->b, pr);
     note_partner(&R->recs[pr->b], pr->a, pr);
-    if (!R->pairs.f) return 0;
-    int la, lb;
-    const char *a = rec_id(R, &R->recs[pr->a], 0, &la);
-    const char *b = rec_id(R, &R->recs[pr->b], 1, &lb);
-    wd_out_printf(&R->pairs, "%.*s\t%.*s\t%.4f\t%.4f\t%s\n", la, a, lb, b, pr->jaccard,
-                  pr->containment, pr->kind == WD_MATCH_EXACT ? "exact" : "near");
+    if (!R->o.pairs_path) return 0;
+    if (R->npairs == R->cap_pairs) {
+        uint64_t cap = R->cap_pairs ? R->cap_pairs * 2 : 1024;
+        wd_pair *n = realloc(R->pairs, cap * sizeof *n);
+        if (!n) return WD_E_NOMEM;
+        R->pairs = n;
+        R->cap_pairs = cap;
+    }
+    R->pairs[R->npairs++] = *pr;
     return 0;
+}
+
+/* Writes an id as a TSV field: tab, newline, CR and backslash escaped as
+ * \t \n \r \\ so every line keeps its columns. */
+static void put_tsv(wd_out *o, const char *s, int n)
+{
+    int from = 0;
+    for (int i = 0; i < n; i++) {
+        const char *esc = s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : s[i] == '\r' ? "\\r"
+                        : s[i] == '\\' ? "\\\\" : NULL;
+        if (!esc) continue;
+        wd_out_write(o, s + from, (size_t)(i - from));
+        wd_out_write(o, esc, 2);
+        from = i + 1;
+    }
+    wd_out_write(o, s + from, (size_t)(n - from));
+}
+
+static void put_tsv_id(dedup_run *R, wd_out *o, uint64_t d)
+{
+    int len;
+    const char *id = rec_id(R, &R->recs[d], 0, &len);
+    put_tsv(o, id, len);
 }
 
 /* Per-thread state for parsing a batch. */
@@ -544,57 +581,81 @@ static void write_explain(dedup_run *R, wd_out *o, wd_buf *tmp, const uint64_t *
     }
 }
 
-static int open_out(wd_out *o, const char *path)
+static const char *out_path(const dedup_run *R, int k)
 {
-    if (!wd_out_open(o, path)) return 0;
-    cli_error("%s: %s", path, strerror(errno));
-    return -1;
+    const char *p[OUT_COUNT] = { R->o.out_path, R->o.clusters_path, R->o.pairs_path,
+                                 R->o.explain_path };
+    return p[k];
 }
 
-static int close_out(wd_out *o, const char *path)
+/* Opens every requested output; on failure reports it and closes the rest. */
+static int open_outputs(dedup_run *R)
 {
-    if (!wd_out_close(o)) return 0;
-    cli_error("%s: write failed: %s", strcmp(path, "-") ? path : "<stdout>", strerror(o->err));
-    return -1;
+    for (int k = 0; k < OUT_COUNT; k++) {
+        const char *path = out_path(R, k);
+        if (!path) continue;
+        if (wd_out_open(&R->out[k], path)) {
+            cli_error("%s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* After a failure: close the outputs and remove the files created. */
+static void discard_outputs(dedup_run *R)
+{
+    for (int k = 0; k < OUT_COUNT; k++) {
+        if (!R->out[k].f) continue;
+        int is_file = !R->out[k].is_stdout;
+        wd_out_close(&R->out[k]);
+        if (is_file) unlink(out_path(R, k));
+    }
 }
 
 static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const uint64_t *kept)
 {
     int rc = WD_EXIT_OK;
     wd_buf tmp = {0};
-    wd_out o;
-    if (R->o.clusters_path) {
-        if (open_out(&o, R->o.clusters_path)) return WD_EXIT_INTERNAL;
-        for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(&o); d++) {
-            int li, lc;
-            const char *id = rec_id(R, &R->recs[d], 0, &li);
-            const char *cid = rec_id(R, &R->recs[cl[d]], 1, &lc);
-            wd_out_printf(&o, "%.*s\t%.*s\t%.4f\n", li, id, lc, cid,
-                          sim_to_kept(ix, d, kept[cl[d]]));
-        }
-        if (close_out(&o, R->o.clusters_path)) return WD_EXIT_INTERNAL;
+    wd_out *o = &R->out[OUT_CLUSTERS];
+    for (uint64_t d = 0; o->f && d < R->nrecs && !wd_out_closed_pipe(o); d++) {
+        put_tsv_id(R, o, d);
+        wd_out_write(o, "\t", 1);
+        put_tsv_id(R, o, cl[d]);
+        wd_out_printf(o, "\t%.4f\n", sim_to_kept(ix, d, kept[cl[d]]));
     }
-    if (R->o.explain_path) {
-        if (open_out(&o, R->o.explain_path)) return WD_EXIT_INTERNAL;
-        write_explain(R, &o, &tmp, cl, kept, wd_index_params(ix));
-        if (close_out(&o, R->o.explain_path)) rc = WD_EXIT_INTERNAL;
+    o = &R->out[OUT_PAIRS];
+    for (uint64_t i = 0; o->f && i < R->npairs && !wd_out_closed_pipe(o); i++) {
+        const wd_pair *pr = &R->pairs[i];
+        put_tsv_id(R, o, pr->a);
+        wd_out_write(o, "\t", 1);
+        put_tsv_id(R, o, pr->b);
+        wd_out_printf(o, "\t%.4f\t%.4f\t%s\n", pr->jaccard, pr->containment,
+                      pr->kind == WD_MATCH_EXACT ? "exact" : "near");
     }
-    if (open_out(&o, R->o.out_path)) {
-        wd_buf_free(&tmp);
-        return WD_EXIT_INTERNAL;
-    }
-    for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(&o); d++) {
+    if (R->out[OUT_EXPLAIN].f)
+        write_explain(R, &R->out[OUT_EXPLAIN], &tmp, cl, kept, wd_index_params(ix));
+    o = &R->out[OUT_RECORDS];
+    for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(o); d++) {
         const rec *r = &R->recs[d];
         uint64_t k = kept[cl[d]];
         if (R->o.annotate) {
-            write_annotated(R, &o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim_to_kept(ix, d, k));
+            write_annotated(R, o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim_to_kept(ix, d, k));
         } else if (k == d) {
             char term = R->fmt[r->input] == WD_FMT_NUL ? '\0' : '\n';
-            wd_out_write(&o, R->in[r->input].data + r->off, r->len);
-            wd_out_write(&o, &term, 1);
+            wd_out_write(o, R->in[r->input].data + r->off, r->len);
+            wd_out_write(o, &term, 1);
         }
     }
-    if (close_out(&o, R->o.out_path)) rc = WD_EXIT_INTERNAL;
+    for (int k = 0; k < OUT_COUNT; k++) {
+        if (!R->out[k].f) continue;
+        if (wd_out_close(&R->out[k])) {
+            const char *path = out_path(R, k);
+            cli_error("%s: write failed: %s", strcmp(path, "-") ? path : "<stdout>",
+                      strerror(R->out[k].err));
+            rc = WD_EXIT_INTERNAL;
+        }
+    }
     wd_buf_free(&tmp);
     return rc;
 }
@@ -635,7 +696,7 @@ int cmd_dedup(int argc, char **argv)
     o->out_path = "-";
     o->batch = 4096;
     int nops = 0;
-    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, cli_engine_tab, NULL }, argc, argv,
+    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, cli_engine_tab, cli_index_tab, NULL }, argc, argv,
                        on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if ((rc = cli_engine_check("dedup", &o->p))) return rc;
@@ -667,19 +728,12 @@ int cmd_dedup(int argc, char **argv)
         rc = st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
         goto done;
     }
-    if (o->pairs_path) {
-        if (wd_out_open(&R.pairs, o->pairs_path)) {
-            cli_error("%s: %s", o->pairs_path, strerror(errno));
-            rc = WD_EXIT_INTERNAL;
-            goto free_ix;
-        }
+    if (open_outputs(&R)) {
+        rc = WD_EXIT_INTERNAL;
+        goto free_ix;
     }
     wd_index_on_pair(ix, on_pair, &R);
     rc = run_inputs(&R, ix);
-    if (o->pairs_path && wd_out_close(&R.pairs) && rc == WD_EXIT_OK) {
-        cli_error("%s: %s", o->pairs_path, strerror(R.pairs.err));
-        rc = WD_EXIT_INTERNAL;
-    }
     if (rc == WD_EXIT_OK) {
         uint64_t *cl = malloc((R.nrecs ? R.nrecs : 1) * sizeof *cl);
         uint64_t *kept = malloc((R.nrecs ? R.nrecs : 1) * sizeof *kept);
@@ -699,12 +753,14 @@ int cmd_dedup(int argc, char **argv)
         free(kept);
     }
 free_ix:
+    if (rc != WD_EXIT_OK) discard_outputs(&R);
     wd_index_free(ix);
 done:
     for (int k = 0; k < R.nin; k++) wd_input_close(&R.in[k]);
     free(R.in);
     free(R.fmt);
     free(R.recs);
+    free(R.pairs);
     free(o->keep_list);
     wd_buf_free(&R.ids);
     wd_buf_free(&R.keys);

@@ -15,12 +15,16 @@ const cli_opt cli_engine_tab[] = {
     { E_NUM_HASHES, 0, "num-hashes", "N", "MinHash signature length (default: 128)" },
     { E_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.25)" },
     { E_CONTAINMENT, 'c', "containment", "C", "also a duplicate when the shorter is this contained; 0 = off (default: 0.5)" },
-    { E_BANDS, 0, "bands", "B", "LSH bands (default: chosen from --threshold)" },
-    { E_ROWS, 0, "rows", "R", "LSH rows per band (default: chosen from --threshold)" },
     { E_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
     { E_SKETCH, 0, "sketch", "KIND", "minhash, oph (one-permutation) or simhash (default: minhash)" },
-    { E_CLUSTER, 0, "cluster", "MODE", "components (union-find) or leader (no chaining) (default: components)" },
     { E_MAX_DISTANCE, 0, "max-distance", "K", "simhash: largest Hamming distance of a duplicate (default: 3)" },
+    { 0, 0, NULL, NULL, NULL }
+};
+
+const cli_opt cli_index_tab[] = {
+    { E_BANDS, 0, "bands", "B", "LSH bands (default: chosen from --threshold)" },
+    { E_ROWS, 0, "rows", "R", "LSH rows per band (default: chosen from --threshold)" },
+    { E_CLUSTER, 0, "cluster", "MODE", "components (union-find) or leader (no chaining) (default: components)" },
     { E_THREADS, 'j', "threads", "N", "worker threads (default: all cores)" },
     { 0, 0, NULL, NULL, NULL }
 };

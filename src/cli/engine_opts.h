@@ -12,9 +12,12 @@
 /* Option ids of cli_engine_tab; command tables use ids below this. */
 #define CLI_ENGINE_BASE 1000
 
+/* How two documents are compared: shingles, sketch, thresholds. */
 extern const cli_opt cli_engine_tab[];
+/* How a collection is indexed and clustered: LSH shape, clustering, threads. */
+extern const cli_opt cli_index_tab[];
 
-/* Applies one engine option to *p. 0, or WD_EXIT_USAGE after a message
+/* Applies one option of either table to *p. 0, or WD_EXIT_USAGE after a message
  * naming cmd. */
 int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *val);
 

@@ -30,6 +30,8 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+int cmd_gen(int argc, char **argv); /* gen.c */
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
@@ -38,6 +40,7 @@ static const struct {
     { "dedup", cmd_dedup, "cluster near-duplicate documents and keep one of each cluster" },
     { "compare", cmd_compare, "show the similarity of two documents" },
     { "score", cmd_score, "score a clustering against ground-truth labels" },
+    { "gen", cmd_gen, "write a labeled corpus of syndicated copies from base stories" },
 };
 
 static void usage(FILE *f)
@@ -51,8 +54,8 @@ static void usage(FILE *f)
                "         instruction set in use]\n\n"
                "Environment: WIREDUP_ISA=scalar|avx2|avx512|auto forces the SIMD kernels\n"
                "             (results are identical; only speed differs).\n\n"
-               "Exit codes: 0 ok, 1 duplicates found (where asked), 2 usage error,\n"
-               "            3 bad or unreadable input, 4 internal or resource error.\n");
+               "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
+               "            4 internal or resource error (1 is reserved).\n");
 }
 
 int main(int argc, char **argv)

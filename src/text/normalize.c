@@ -6,16 +6,18 @@
  *   ...ASCII ASCII ASCII [A  non-ASCII non-ASCII ...] ASCII ASCII...
  *   \___ fast path ___/  \________ general path ______/
  *
- * ASCII bytes go through a 128-entry table (lowercase letter / digit, or 0
- * for a separator) and never touch utf8proc. A non-ASCII run, together with
- * the one ASCII byte just before it (it may compose with what follows, as in
+ * ASCII bytes go through a 128-entry table (lowercase letter / digit, or a
+ * separator) and never touch utf8proc. A non-ASCII run, together with the
+ * one ASCII byte just before it (it may compose with what follows, as in
  * "e" + U+0301 or "<" + U+0338), goes through the general path: strict
  * decoding, NFKC_Casefold with utf8proc, then classification by general
  * category. Cutting before an ASCII byte never changes the result: ASCII
  * bytes are starters (combining class 0) and no canonical composition has an
  * ASCII second element, so nothing composes or reorders across the cut.
- * wd_normalize_slow() runs the general path over everything; the tests check
- * both give the same bytes.
+ * Inside the general path, code points that normalization provably leaves
+ * alone are copied without utf8proc as well (see "Code point facts").
+ * wd_normalize_slow() runs everything through utf8proc; the tests check that
+ * both give the same bytes, for random text and for every BMP code point.
  *
  * Scratch space for code points is a per-thread buffer that only grows, so
  * a warmed-up thread normalizes without calling malloc.
@@ -166,7 +168,7 @@ static size_t ascii_run(const unsigned char *s, size_t m, char *d, size_t o,
 }
 
 /* ---------------------------------------------------------------------------
- * General path
+ * Canonical ordering
  * ------------------------------------------------------------------------- */
 
 /* Canonical combining class; nothing below U+0300 has one. */
@@ -202,58 +204,176 @@ static void canonical_order(int32_t *b, size_t w)
     }
 }
 
+/* ---------------------------------------------------------------------------
+ * Code point facts
+ *
+ * The output needs the class of each normalized code point. The general path
+ * also wants to know when a code point can skip utf8proc. Normalization can
+ * only join or reorder a code point with its neighbours through composition
+ * (a starter followed by a "second element") and canonical ordering (runs of
+ * non-starters). So a code point X that NFKC_Casefold maps to itself may be
+ * copied straight to the output when
+ *   - X's own decomposition starts with a starter that is no second element
+ *     (nothing before X can then reach it), and
+ *   - what follows X is "safe": its decomposition also starts that way, or X
+ *     is "stable", i.e. has no decomposition and no part in any composition.
+ * Most text in Chinese, Japanese, Korean and Thai, most punctuation, and
+ * lowercase accented Latin letters before ASCII qualify. The facts for the
+ * BMP come from a 64 KiB table built on first use (a few milliseconds), for
+ * the rest from utf8proc each time.
+ * ------------------------------------------------------------------------- */
+enum {
+    C_SEP = 0,     /* separator */
+    C_WORD = 1,    /* letter or digit that joins its neighbours into a word */
+    C_MARK = 2,    /* combining mark: stays with the token before it */
+    C_SOLO = 3,    /* Han/Kana/Hangul/Thai letter or digit: a token alone */
+    C_CLASS = 3,   /* mask of the class */
+    C_SAFE = 4,    /* decomposes to a starter first that is no second element */
+    C_SELF = 8,    /* safe, and NFKC_Casefold maps it to itself */
+    C_STABLE = 16  /* self, no decomposition, no part in any composition */
+};
+
+/* utf8proc 2.10 packed the composition fields into bit-fields. */
+#if UTF8PROC_VERSION_MAJOR == 2 && UTF8PROC_VERSION_MINOR < 10
+#define IS_SECOND(p) ((p)->comb_index != UINT16_MAX && (p)->comb_index >= 0x8000)
+#define NO_COMPOSITION(p) ((p)->comb_index == UINT16_MAX)
+#else
+#define IS_SECOND(p) ((p)->comb_issecond)
+#define NO_COMPOSITION(p) ((p)->comb_index == 0x3FF && !(p)->comb_issecond)
+#endif
+
+static unsigned char bmp_info[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static unsigned info_compute(int32_t cp)
+{
+    const utf8proc_property_t *p = utf8proc_get_property(cp);
+    int cat = p->category;
+    unsigned info;
+    if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+        (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
+        info = wd_script_solo(cp) ? C_SOLO : C_WORD;
+    else if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME)
+        info = C_MARK;
+    else
+        info = C_SEP;
+    /* Conjoining jamo compose by arithmetic, which the property tables do
+     * not show: never a shortcut. */
+    if (cp >= 0x1100 && cp <= 0x11FF) return info;
+    int32_t b[32];
+    utf8proc_ssize_t r;
+    int trivial = p->decomp_seqindex == UINT16_MAX && p->casefold_seqindex == UINT16_MAX &&
+                  !p->ignorable && !(cp >= 0xAC00 && cp <= 0xD7A3);
+    if (trivial) {
+        b[0] = cp;
+        r = 1;
+    } else {
+        int bc = UTF8PROC_BOUNDCLASS_START;
+        r = utf8proc_decompose_char(cp, b, 32, NORM_OPTS, &bc);
+        if (r < 1 || r > 32) return info;  /* ignorable, or a long expansion */
+    }
+    const utf8proc_property_t *f = utf8proc_get_property(b[0]);
+    if (f->combining_class != 0 || IS_SECOND(f) || (b[0] >= 0x1160 && b[0] <= 0x11FF))
+        return info;  /* V and T jamo are second elements by arithmetic */
+    info |= C_SAFE;
+    if (trivial) {
+        info |= C_SELF;
+        if (p->combining_class == 0 && NO_COMPOSITION(p)) info |= C_STABLE;
+        return info;
+    }
+    canonical_order(b, (size_t)r);
+    r = utf8proc_normalize_utf32(b, r, NORM_OPTS);
+    if (r == 1 && b[0] == cp) info |= C_SELF;
+    return info;
+}
+
+static void bmp_init(void)
+{
+    for (int32_t cp = 0; cp < 0x10000; cp++)
+        bmp_info[cp] = (cp >= 0xD800 && cp <= 0xDFFF) ? C_SEP : (unsigned char)info_compute(cp);
+}
+
+/* Facts of a scalar value; bmp_init() must have run. */
+static inline unsigned cp_info(int32_t cp)
+{
+    return cp < 0x10000 ? bmp_info[cp] : info_compute(cp);
+}
+
+/* ---------------------------------------------------------------------------
+ * General path
+ * ------------------------------------------------------------------------- */
+
+/* Appends one code point of class cls, given as its UTF-8 bytes u[0..len),
+ * at d[o] and returns the new length; writes at most len + 1 bytes. */
+static inline size_t put(char *d, size_t o, int *kind, unsigned cls,
+                         const char *u, int len)
+{
+    switch (cls) {
+    case C_SEP:
+        if (*kind != K_SEP) d[o++] = ' ';
+        *kind = K_SEP;
+        return o;
+    case C_WORD:
+        if (*kind == K_SOLO) d[o++] = ' ';
+        *kind = K_WORD;
+        break;
+    case C_SOLO:
+        if (*kind != K_SEP) d[o++] = ' ';
+        *kind = K_SOLO;
+        break;
+    default:
+        /* A mark stays with the token before it; with none before, it
+         * starts a word of its own rather than vanishing. */
+        if (*kind == K_SEP) *kind = K_WORD;
+        break;
+    }
+    memcpy(d + o, u, (size_t)len);
+    return o + (size_t)len;
+}
+
 /* Appends the tokens of normalized code points b[0..w) to out, which has
  * room for 5 bytes per code point (4 of UTF-8, 1 of space). */
-static void emit(const int32_t *b, size_t w, wd_buf *out, int *kindp)
+static void emit(const int32_t *b, size_t w, wd_buf *out, int *kind)
 {
     char *d = out->data;
     size_t o = out->len;
-    int kind = *kindp;
     for (size_t j = 0; j < w; j++) {
         int32_t cp = b[j];
+        char u[4];
         if (cp < 0x80) {
-            unsigned v = ascii_map[cp];
-            if (!v) {
-                if (kind != K_SEP) d[o++] = ' ';
-                kind = K_SEP;
-                continue;
-            }
-            if (kind == K_SOLO) d[o++] = ' ';
-            d[o++] = (char)v;
-            kind = K_WORD;
-            continue;
-        }
-        utf8proc_category_t cat = utf8proc_category(cp);
-        if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-            (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO)) {
-            if (wd_script_solo(cp)) {
-                if (kind != K_SEP) d[o++] = ' ';
-                kind = K_SOLO;
-            } else {
-                if (kind == K_SOLO) d[o++] = ' ';
-                kind = K_WORD;
-            }
-        } else if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) {
-            /* A mark stays with the token before it; with none before, it
-             * starts a word of its own rather than vanishing. */
-            if (kind == K_SEP) kind = K_WORD;
+            u[0] = (char)ascii_map[cp];
+            o = put(d, o, kind, u[0] ? C_WORD : C_SEP, u, 1);
         } else {
-            if (kind != K_SEP) d[o++] = ' ';
-            kind = K_SEP;
-            continue;
+            int len = wd_utf8_encode(cp, u);
+            o = put(d, o, kind, cp_info(cp) & C_CLASS, u, len);
         }
-        o += (size_t)wd_utf8_encode(cp, d + o);
     }
     out->len = o;
-    *kindp = kind;
 }
 
-/* Runs the general path over s[0..n) and appends the tokens to out. Each
- * byte that does not start a valid sequence becomes U+0020 in the code point
- * stream: a separator that composes with nothing, as the rules require. */
-static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind)
+/* Normalizes the pending code points b[0..w) and appends their tokens. */
+static int flush(int32_t *b, size_t w, wd_buf *out, int *kind)
+{
+    canonical_order(b, w);
+    utf8proc_ssize_t c = utf8proc_normalize_utf32(b, (utf8proc_ssize_t)w, NORM_OPTS);
+    w = c < 0 ? 0 : (size_t)c;
+    if (w > (SIZE_MAX - out->len - 1) / 5) return WD_E_NOMEM;
+    if (wd_buf_reserve(out, out->len + 5 * w + 1) != WD_OK) return WD_E_NOMEM;
+    emit(b, w, out, kind);
+    return WD_OK;
+}
+
+/* Runs the general path over s[0..n) and appends the tokens to out. Code
+ * points are decomposed (with case folding) into the per-thread scratch and
+ * normalized together there; with shortcut set, a stable code point first
+ * flushes what is pending and then is copied as it is. Each byte that does
+ * not start a valid sequence is a separator that composes with nothing:
+ * U+0020 in the pending stream, or a flush and a space with the shortcut. */
+static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind,
+                    int shortcut)
 {
     if (n == 0) return WD_OK;
+    pthread_once(&bmp_once, bmp_init);
     if (scratch_reserve(n + 32) != WD_OK) return WD_E_NOMEM;
     int32_t *buf = tl_scratch.data;
     size_t cap = tl_scratch.cap, w = 0, i = 0;
@@ -261,6 +381,32 @@ static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind)
     while (i < n) {
         int32_t cp;
         int len = wd_utf8_decode(s + i, n - i, &cp);
+        if (shortcut) {
+            unsigned info = len ? cp_info(cp) : (C_SEP | C_STABLE);  /* invalid: a separator */
+            if ((info & (C_SELF | C_STABLE)) == C_SELF) {
+                /* Maps to itself; copy it if what follows cannot join it. */
+                size_t at = i + (size_t)len;
+                int32_t next;
+                if (at >= n || wd_utf8_decode(s + at, n - at, &next) == 0 ||
+                    (cp_info(next) & C_SAFE))
+                    info |= C_STABLE;
+            }
+            if (info & C_STABLE) {
+                if (w) {
+                    if (flush(buf, w, out, kind) != WD_OK) return WD_E_NOMEM;
+                    w = 0;
+                }
+                /* room for this and every later stable code point */
+                if (out->cap - out->len < 5 &&
+                    wd_buf_reserve(out, out->len + 2 * (n - i) + 8) != WD_OK)
+                    return WD_E_NOMEM;
+                if (len == 0) len = 1;
+                out->len = put(out->data, out->len, kind, info & C_CLASS,
+                               (const char *)s + i, len);
+                i += (size_t)len;
+                continue;
+            }
+        }
         if (len == 0) {
             cp = ' ';
             len = 1;
@@ -281,13 +427,7 @@ static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind)
         }
         i += (size_t)len;
     }
-    canonical_order(buf, w);
-    utf8proc_ssize_t c = utf8proc_normalize_utf32(buf, (utf8proc_ssize_t)w, NORM_OPTS);
-    w = c < 0 ? 0 : (size_t)c;
-    if (w > (SIZE_MAX - out->len - 1) / 5) return WD_E_NOMEM;
-    if (wd_buf_reserve(out, out->len + 5 * w + 1) != WD_OK) return WD_E_NOMEM;
-    emit(buf, w, out, kind);
-    return WD_OK;
+    return w ? flush(buf, w, out, kind) : WD_OK;
 }
 
 /* ---------------------------------------------------------------------------
@@ -316,7 +456,7 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
         if (p == n) break;
         size_t q = p + 1;
         while (q < n && u[q] >= 0x80) q++;
-        if (slow_run(u + fast_end, q - fast_end, out, &kind) != WD_OK) goto nomem;
+        if (slow_run(u + fast_end, q - fast_end, out, &kind, 1) != WD_OK) goto nomem;
         i = q;
     }
     if (kind == K_SEP && out->len) out->len--;  /* the eager trailing space */
@@ -331,7 +471,7 @@ int wd_normalize_slow(const char *s, size_t n, wd_buf *out)
     if (!out || (!s && n)) return WD_E_INVALID;
     out->len = 0;
     int kind = K_SEP;
-    if (slow_run((const unsigned char *)s, n, out, &kind) != WD_OK) {
+    if (slow_run((const unsigned char *)s, n, out, &kind, 0) != WD_OK) {
         out->len = 0;
         return WD_E_NOMEM;
     }

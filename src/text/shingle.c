@@ -331,6 +331,12 @@ static int char_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
     if (m > SIZE_MAX / 2 / sizeof(uint64_t)) return WD_E_NOMEM;
     if (wd_u64s_reserve(out, 2 * m) != WD_OK) return WD_E_NOMEM;
     uint64_t *h = out->data;
+    if (c == n) {
+        /* No continuation byte: every code point is one byte (ASCII text). */
+        for (size_t j = 0; j < m; j++) h[j] = XXH3_64bits_withSeed(s + j, k, seed);
+        out->len = wd_sort_unique_u64(h, m, h + m);
+        return WD_OK;
+    }
     size_t a = 0, b = 0;  /* the window is s[a..b), k code points */
     for (unsigned j = 0; j < k; j++) b = next_cp(s, b, n);
     for (size_t j = 0;; j++) {

@@ -275,6 +275,9 @@ static void test_params(void **state)
     BAD(containment, NAN);
     BAD(bands, 10);      /* bands without rows */
     BAD(rows, 4);        /* rows without bands */
+    BAD(sketch, (wd_sketch_kind)3);
+    BAD(cluster, (wd_cluster_mode)2);
+    BAD(max_distance, 65);
     GOOD(shingle, WD_SHINGLE_CHAR);
     GOOD(shingle_size, 1);
     GOOD(shingle_size, WD_MAX_SHINGLE);
@@ -283,6 +286,8 @@ static void test_params(void **state)
     GOOD(threshold, 1.0);
     GOOD(containment, 1.0);
     GOOD(threads, 3);
+    GOOD(cluster, WD_CLUSTER_LEADER);
+    GOOD(max_distance, 64);
 #undef BAD
 #undef GOOD
 
@@ -516,7 +521,8 @@ static void test_empty_documents(void **state)
 
 /*
  * A = X, B = X Z, C = Z with X, Z unrelated 200-word runs: J(A,B) and
- * J(B,C) are ~0.49 (196 of 396 shingles), J(A,C) = 0. Added in several
+ * J(B,C) are ~0.49 (196 of 396 shingles), J(A,C) = 0; a is A with three
+ * words changed. Added in several
  * orders (with an unrelated U), the cluster of every document is the
  * earliest document of its component, including when B arrives last and
  * joins two existing clusters.
@@ -525,17 +531,21 @@ static void check_chain(const char *order, const uint64_t *want)
 {
     uint64_t rng = 0xC4A1;
     words x = words_random(&rng, 200), z = words_random(&rng, 200), u = words_random(&rng, 250);
+    words x2 = words_copy(&x);
+    words_substitute(&x2, 3, &rng);                       /* 'a': a near copy of A */
     words xz = { malloc(400 * sizeof(unsigned)), 400 };
     assert_non_null(xz.w);
     memcpy(xz.w, x.w, 200 * sizeof(unsigned));
     memcpy(xz.w + 200, z.w, 200 * sizeof(unsigned));
-    text ta = render_plain(&x), tb = render_plain(&xz), tc = render_plain(&z), tu = render_plain(&u);
+    text ta = render_plain(&x), tb = render_plain(&xz), tc = render_plain(&z), tu = render_plain(&u),
+         ta2 = render_plain(&x2);
 
     size_t n = strlen(order);
     wd_doc docs[8];
     int pos_a = -1, pos_c = -1;
     for (size_t i = 0; i < n; i++) {
-        const text *t = order[i] == 'A' ? &ta : order[i] == 'B' ? &tb : order[i] == 'C' ? &tc : &tu;
+        const text *t = order[i] == 'A' ? &ta : order[i] == 'B' ? &tb : order[i] == 'C' ? &tc
+                      : order[i] == 'a' ? &ta2 : &tu;
         docs[i] = doc_of(t);
         if (order[i] == 'A') pos_a = (int)i;
         if (order[i] == 'C') pos_c = (int)i;
@@ -560,8 +570,8 @@ static void check_chain(const char *order, const uint64_t *want)
     free(c);
     free(ps.v);
     wd_index_free(ix);
-    text_free(&ta); text_free(&tb); text_free(&tc); text_free(&tu);
-    words_free(&x); words_free(&z); words_free(&u); words_free(&xz);
+    text_free(&ta); text_free(&tb); text_free(&tc); text_free(&tu); text_free(&ta2);
+    words_free(&x); words_free(&z); words_free(&u); words_free(&xz); words_free(&x2);
 }
 
 static void test_clusters(void **state)
@@ -570,8 +580,56 @@ static void test_clusters(void **state)
     check_chain("ABC", (const uint64_t[]){ 0, 0, 0 });
     check_chain("ACB", (const uint64_t[]){ 0, 0, 0 });    /* B joins {A} and {C} */
     check_chain("UCAB", (const uint64_t[]){ 0, 1, 1, 1 }); /* C is the earliest */
-    check_chain("CUBUA", (const uint64_t[]){ 0, 1, 0, 1, 0 });
-    /* U twice: the second U is an exact copy of doc 1. */
+    check_chain("CUBUA", (const uint64_t[]){ 0, 1, 0, 1, 0 }); /* second U: exact copy */
+    /* {A, a} rooted at 1 joins {C} through B: a's cluster must follow its
+     * root's new root, not stay 1. */
+    check_chain("CAaB", (const uint64_t[]){ 0, 0, 0, 0 });
+    check_chain("UAaCB", (const uint64_t[]){ 0, 1, 1, 1, 1 });
+}
+
+/*
+ * A cluster whose members do not all point at its root: A(1) and its bridge
+ * a(2) = X Y form a cluster rooted at 1; B(3) = Y Z is similar to a and to
+ * C(0) = Z but not to A. Adding B re-roots {A, a} under 0 while a, never
+ * looked up again, still points at 1. cluster[] must give 0 for everyone.
+ * X, Y, Z are unrelated 150-word runs, so the links are J ~0.49 (A-a, B-C)
+ * and ~0.33 (a-B); the threshold is lowered to 0.15 to keep them far
+ * (4 sd) from it.
+ */
+static void test_cluster_reroot(void **state)
+{
+    (void)state;
+    uint64_t rng = 0xB21D6E;
+    words x = words_random(&rng, 150), y = words_random(&rng, 150), z = words_random(&rng, 150);
+    words xy = { malloc(300 * sizeof(unsigned)), 300 }, yz = { malloc(300 * sizeof(unsigned)), 300 };
+    assert_non_null(xy.w);
+    assert_non_null(yz.w);
+    memcpy(xy.w, x.w, 150 * sizeof(unsigned));
+    memcpy(xy.w + 150, y.w, 150 * sizeof(unsigned));
+    memcpy(yz.w, y.w, 150 * sizeof(unsigned));
+    memcpy(yz.w + 150, z.w, 150 * sizeof(unsigned));
+    text tc = render_plain(&z), ta = render_plain(&x), tbr = render_plain(&xy), tb = render_plain(&yz);
+    wd_params p = params_default();
+    p.threshold = 0.15;
+    wd_index *ix = index_new(&p);
+    pairs ps = {0};
+    wd_index_on_pair(ix, record_pair, &ps);
+    wd_doc docs[] = { doc_of(&tc), doc_of(&ta), doc_of(&tbr), doc_of(&tb) };
+    for (int i = 0; i < 4; i++) assert_int_equal(wd_index_add(ix, &docs[i], 1, NULL), WD_OK);
+    /* The scenario is the intended one. */
+    assert_true(has_pair(&ps, 1, 2));
+    assert_true(has_pair(&ps, 0, 3));
+    assert_true(has_pair(&ps, 2, 3));
+    assert_false(has_pair(&ps, 1, 3));
+    assert_int_equal(ps.n, 3);
+    uint64_t *c = clusters_of(ix);
+    for (int i = 0; i < 4; i++)
+        if (c[i] != 0) fail_msg("cluster[%d] = %llu, want 0", i, (unsigned long long)c[i]);
+    free(c);
+    free(ps.v);
+    wd_index_free(ix);
+    text_free(&tc); text_free(&ta); text_free(&tbr); text_free(&tb);
+    words_free(&x); words_free(&y); words_free(&z); words_free(&xy); words_free(&yz);
 }
 
 /* ---- determinism -------------------------------------------------------- */
@@ -729,6 +787,17 @@ static void test_determinism(void **state)
             assert_true(m->best < i);
             assert_true(has_pair(&R->ps, m->best, i));
             assert_int_equal(story[m->best], story[i]);
+        }
+        if (m->kind == WD_MATCH_NEAR) {
+            /* best is the pair of highest Jaccard, and the match carries
+             * that pair's numbers. */
+            for (size_t k = 0; k < R->ps.n; k++) {
+                const wd_pair *q = &R->ps.v[k];
+                if (q->b != i) continue;
+                assert_true(q->jaccard <= m->jaccard);
+                if (q->a == m->best)
+                    assert_true(q->jaccard == m->jaccard && q->containment == m->containment);
+            }
         }
         /* How many documents share a cluster with their story's earliest
          * document (recall, loosely). */
@@ -938,22 +1007,31 @@ static void test_compare_exact_jaccard(void **state)
 
 /* ---- callbacks and the latched error ------------------------------------ */
 
-static void check_stop(int rc)
+/* The callback stops the add on its second pair: exact pairs when near is 0,
+ * near pairs when near is 1 (b and d are light copies of a and c). */
+static void check_stop(int rc, int near)
 {
     uint64_t rng = 0x5709;
     words w1 = words_random(&rng, 80), w2 = words_random(&rng, 80);
-    text a = render_plain(&w1), b = render_plain(&w2);
+    words v1 = words_copy(&w1), v2 = words_copy(&w2);
+    if (near) {
+        words_substitute(&v1, 2, &rng);
+        words_substitute(&v2, 2, &rng);
+    }
+    text a = render_plain(&w1), b = render_plain(&v1), c = render_plain(&w2), d = render_plain(&v2);
     wd_params p = params_default();
     wd_index *ix = index_new(&p);
     pairs ps = { .stop_at = 2, .stop_rc = rc };
     wd_index_on_pair(ix, record_pair, &ps);
-    /* pairs: (0,1) exact, then (2,3) exact -> stop */
-    wd_doc docs[] = { doc_of(&a), doc_of(&a), doc_of(&b), doc_of(&b), doc_of(&a), doc_of(&b) };
+    /* pairs: (0,1), then (2,3) -> stop */
+    wd_doc docs[] = { doc_of(&a), doc_of(&b), doc_of(&c), doc_of(&d), doc_of(&a), doc_of(&c) };
     wd_match m[6];
     assert_int_equal(wd_index_add(ix, docs, 6, m), rc);
     assert_int_equal(ps.n, 2);                           /* nothing after the stop */
+    assert_true(ps.v[0].a == 0 && ps.v[0].b == 1);
     assert_true(ps.v[1].a == 2 && ps.v[1].b == 3);
-    assert_int_equal(m[1].kind, WD_MATCH_EXACT);
+    assert_int_equal(ps.v[1].kind, near ? WD_MATCH_NEAR : WD_MATCH_EXACT);
+    assert_int_equal(m[1].kind, near ? WD_MATCH_NEAR : WD_MATCH_EXACT);
     /* Latched: every later add is refused, whatever it holds. */
     assert_int_equal(wd_index_add(ix, docs, 1, m), WD_E_STATE);
     assert_int_equal(wd_index_add(ix, docs + 2, 3, NULL), WD_E_STATE);
@@ -961,16 +1039,18 @@ static void check_stop(int rc)
     assert_int_equal(ps.n, 2);
     wd_index_free(ix);
     free(ps.v);
-    text_free(&a); text_free(&b);
-    words_free(&w1); words_free(&w2);
+    text_free(&a); text_free(&b); text_free(&c); text_free(&d);
+    words_free(&w1); words_free(&w2); words_free(&v1); words_free(&v2);
 }
 
 static void test_callback_stop(void **state)
 {
     (void)state;
-    check_stop(42);
-    check_stop(1);
-    check_stop(-77);
+    check_stop(42, 0);
+    check_stop(1, 0);
+    check_stop(-77, 0);
+    check_stop(42, 1);
+    check_stop(-3, 1);
 
     /* Removing the callback stops reports but not matching. */
     wd_params p = params_default();
@@ -1008,6 +1088,7 @@ int main(void)
         cmocka_unit_test(test_near_duplicates),
         cmocka_unit_test(test_empty_documents),
         cmocka_unit_test(test_clusters),
+        cmocka_unit_test(test_cluster_reroot),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_similarity),
         cmocka_unit_test(test_compare_exact_jaccard),

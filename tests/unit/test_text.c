@@ -408,6 +408,9 @@ static const char *const pieces[] = {
     "\xE0\xB8\x81", "\xE0\xB8\xB5", "\xE0\xB9\x88", "\xE0\xB8\xB3",   /* Thai */
     "\xC2\xA0", "\xE2\x80\x94", "\xE2\x80\x9C", "\xC2\xAD",           /* NBSP — “ SHY */
     "\xE2\x80\x8D", "\xEF\xB8\x8F", "\xF0\x9F\x98\x80",               /* ZWJ VS16 emoji */
+    "\xEA\xB0\x81", "\xE3\x84\xB3", "\xEF\xBE\xA3", "\xE1\x86\xA7",   /* 각 ㄳ ﾣ U+11A7 */
+    "\xE2\x80\x8B", "\xE3\x80\x82", "\xEF\xBC\x8C", "\xE0\xB8\xB1",   /* ZWSP 。 ， Thai mark */
+    "\xF0\xA0\x80\x80", "\xF0\x9D\x90\x80", "\xF0\xAF\xA0\x80",       /* U+20000, bold A, compat ideograph */
     "\x80", "\xC0", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE4\xB8", "\xFF",
 };
 
@@ -450,6 +453,42 @@ static void test_fast_equals_slow_unicode(void **state)
     wd_buf_free(&fast);
     wd_buf_free(&slow);
     wd_buf_free(&again);
+}
+
+/* Every BMP code point, alone and next to what could compose or reorder with
+ * it, gives the same through the shortcuts (ASCII table, stable code points
+ * copied as they are) as through utf8proc alone. */
+static void test_every_bmp_code_point(void **state)
+{
+    (void)state;
+    static const char *const after[] = {
+        "", "\xCC\x81", "\xCC\xA3", "\xE3\x82\x99", "\xE1\x86\xA8", "\xE1\x85\xA1",
+        "\xE3\x84\xB3", "\xE2\x80\x8B\xE1\x86\xA8", "\xCC\xB8", "x",
+    };
+    wd_buf fast = {0}, slow = {0};
+    char in[32];
+    for (int32_t cp = 1; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+        for (size_t a = 0; a < sizeof after / sizeof after[0]; a++) {
+            if (a > 0 && cp % 7 != 0 && !(cp >= 0xAC00 && cp <= 0xD7A3 && (cp - 0xAC00) % 28 == 0) &&
+                !(cp >= 0x1100 && cp <= 0x11FF) && !(cp >= 0x3000 && cp <= 0x30FF))
+                continue;  /* the neighbours for a sample (and all of Hangul/Kana) */
+            size_t n = 0;
+            in[n++] = 'e';
+            n += (size_t)wd_utf8_encode(cp, in + n);
+            size_t l = strlen(after[a]);
+            memcpy(in + n, after[a], l);
+            n += l;
+            assert_int_equal(wd_normalize(in, n, &fast), WD_OK);
+            assert_int_equal(wd_normalize_slow(in, n, &slow), WD_OK);
+            if (fast.len != slow.len || (fast.len && memcmp(fast.data, slow.data, fast.len)))
+                print_error("U+%04X + after[%zu]\n", (unsigned)cp, a);
+            assert_int_equal(fast.len, slow.len);
+            if (fast.len) assert_memory_equal(fast.data, slow.data, fast.len);
+        }
+    }
+    wd_buf_free(&fast);
+    wd_buf_free(&slow);
 }
 
 /* Random bytes: never fails, output always well formed, shingles fine too. */
@@ -562,6 +601,13 @@ static void test_char_shingles(void **state)
     uint64_t a = XXH3_64bits_withSeed(jp, 4, seed), b = XXH3_64bits_withSeed(jp + 3, 4, seed);
     assert_true(v.data[0] == (a < b ? a : b));
     assert_true(v.data[1] == (a < b ? b : a));
+    /* One two-byte code point among ASCII. */
+    assert_int_equal(wd_shingles("x\xC3\xA9y", 4, WD_SHINGLE_CHAR, 2, seed, &v), WD_OK);
+    assert_int_equal(v.len, 2);
+    a = XXH3_64bits_withSeed("x\xC3\xA9", 3, seed);
+    b = XXH3_64bits_withSeed("\xC3\xA9y", 3, seed);
+    assert_true(v.data[0] == (a < b ? a : b));
+    assert_true(v.data[1] == (a < b ? b : a));
     assert_int_equal(wd_shingles(jp, 7, WD_SHINGLE_CHAR, 3, seed, &v), WD_OK);
     assert_int_equal(v.len, 1);
     assert_true(v.data[0] == XXH3_64bits_withSeed(jp, 7, seed));
@@ -626,6 +672,128 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
+}
+
+/* Character shingles, written plainly: code points start at byte 0 and at
+ * every byte that is not 10xxxxxx; hash every k consecutive ones. */
+static size_t model_char_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
+                                  uint64_t **out)
+{
+    size_t *st = malloc((n + 1) * sizeof *st), c = 0;
+    uint64_t *sh = malloc((n + 1) * sizeof *sh);
+    assert_true(st && sh);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || ((unsigned char)s[i] & 0xC0) != 0x80) st[c++] = i;
+    st[c] = n;
+    size_t m = 0;
+    if (c > 0 && c < k) sh[m++] = XXH3_64bits_withSeed(s, n, seed);
+    for (size_t j = 0; c >= k && j + k <= c; j++)
+        sh[m++] = XXH3_64bits_withSeed(s + st[j], st[j + k] - st[j], seed);
+    qsort(sh, m, sizeof *sh, cmp_u64);
+    size_t u = 0;
+    for (size_t j = 0; j < m; j++)
+        if (u == 0 || sh[u - 1] != sh[j]) sh[u++] = sh[j];
+    free(st);
+    *out = sh;
+    return u;
+}
+
+static void test_char_shingles_model(void **state)
+{
+    (void)state;
+    rng_state = 1234;
+    wd_u64s v = {0};
+    char tmp[256];
+    for (int it = 0; it < 600; it++) {
+        size_t n;
+        if (it % 3 == 0) {          /* ASCII only: the one-byte fast path */
+            n = (size_t)(rng() % 200);
+            for (size_t i = 0; i < n; i++) tmp[i] = "ab c"[rng() % 4];
+        } else {
+            n = random_unicode(tmp, sizeof tmp);
+        }
+        char *s = exact_copy(tmp, n);
+        unsigned k = (unsigned)(rng() % 8) + 1;
+        uint64_t seed = rng(), *want;
+        size_t m = model_char_shingles(s, n, k, seed, &want);
+        assert_int_equal(wd_shingles(s, n, WD_SHINGLE_CHAR, k, seed, &v), WD_OK);
+        assert_int_equal(v.len, m);
+        if (m) assert_memory_equal(v.data, want, m * sizeof *want);
+        free(want);
+        free(s);
+    }
+    wd_u64s_free(&v);
+}
+
+/* The definition of word shingles, written plainly: split on ' ', hash each
+ * token, hash each k consecutive token hashes, sort, drop repeats. */
+static size_t model_word_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
+                                  uint64_t **out)
+{
+    uint64_t *h = malloc((n / 2 + 2) * sizeof *h);
+    assert_non_null(h);
+    size_t t = 0, i = 0;
+    while (i < n) {
+        if (s[i] == ' ') {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && s[j] != ' ') j++;
+        h[t++] = XXH3_64bits_withSeed(s + i, j - i, seed);
+        i = j;
+    }
+    size_t m = 0;
+    uint64_t *sh = malloc((t + 1) * sizeof *sh);
+    assert_non_null(sh);
+    if (t > 0 && t < k) sh[m++] = XXH3_64bits_withSeed(h, t * 8, seed);
+    for (size_t j = 0; t >= k && j + k <= t; j++) sh[m++] = XXH3_64bits_withSeed(h + j, k * 8, seed);
+    qsort(sh, m, sizeof *sh, cmp_u64);
+    size_t u = 0;
+    for (size_t j = 0; j < m; j++)
+        if (u == 0 || sh[u - 1] != sh[j]) sh[u++] = sh[j];
+    free(h);
+    *out = sh;
+    return u;
+}
+
+/* wd_shingles() against the model: random token lengths (1..40 bytes, so
+ * every XXH3 length class), runs of spaces, tokens touching both ends and
+ * the 64-byte block edges of the scanner, and one text past 256 KiB (where
+ * the token count is measured instead of bounded). */
+static void test_word_shingles_model(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    wd_u64s v = {0};
+    for (int it = 0; it < 400; it++) {
+        size_t cap = it == 0 ? 300000 : (size_t)(rng() % 700) + 1;
+        char *buf = malloc(cap);
+        assert_non_null(buf);
+        size_t n = 0;
+        int few = (int)(rng() % 3);  /* 0: few distinct tokens, so repeats */
+        while (n < cap) {
+            size_t len = (size_t)(rng() % (few ? 40 : 3)) + 1;
+            for (size_t j = 0; j < len && n < cap; j++) buf[n++] = (char)('a' + rng() % (few ? 26 : 2));
+            size_t sp = rng() % 4 == 0 ? (size_t)(rng() % 3) + 1 : 1;
+            for (size_t j = 0; j < sp && n < cap; j++) buf[n++] = ' ';
+        }
+        n = (size_t)(rng() % (cap + 1));                 /* cut anywhere */
+        if (it == 0) n = cap;
+        char *s = exact_copy(buf, n);
+        unsigned k = (unsigned)(rng() % 9) + 1;
+        if (it % 50 == 1) k = 20;                        /* past XXH3's 128-byte path */
+        uint64_t seed = rng();
+        uint64_t *want;
+        size_t m = model_word_shingles(s, n, k, seed, &want);
+        assert_int_equal(wd_shingles(s, n, WD_SHINGLE_WORD, k, seed, &v), WD_OK);
+        assert_int_equal(v.len, m);
+        if (m) assert_memory_equal(v.data, want, m * sizeof *want);
+        free(want);
+        free(s);
+        free(buf);
+    }
+    wd_u64s_free(&v);
 }
 
 /* The radix sort against qsort + a unique pass, at sizes on both sides of
@@ -702,10 +870,13 @@ int main(void)
         cmocka_unit_test(test_long_expansion),
         cmocka_unit_test(test_fast_equals_slow_ascii),
         cmocka_unit_test(test_fast_equals_slow_unicode),
+        cmocka_unit_test(test_every_bmp_code_point),
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_word_shingle_counts),
         cmocka_unit_test(test_word_shingle_values),
+        cmocka_unit_test(test_word_shingles_model),
         cmocka_unit_test(test_char_shingles),
+        cmocka_unit_test(test_char_shingles_model),
         cmocka_unit_test(test_shingle_args),
         cmocka_unit_test(test_seed_and_determinism),
         cmocka_unit_test(test_punctuation_invariance),
