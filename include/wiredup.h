@@ -153,8 +153,9 @@ typedef struct wd_similarity {
     double jaccard_est;        /* estimated from the MinHash signatures */
     double containment_est;    /* estimated from signatures and shingle counts */
     int exact;                 /* 1 when the normalized texts are identical */
-    int duplicate;             /* 1 when an index with these parameters would pair them
-                                  (exact, or the estimates pass threshold/containment) */
+    int duplicate;             /* 1 when the pair passes verification under these
+                                  parameters (exact, or the estimates reach threshold or
+                                  containment); an index pairs it if LSH makes it a candidate */
 } wd_similarity;
 
 /* Exact and estimated similarity of two documents under *p. Thread-safe. */
@@ -252,7 +253,7 @@ uint64_t wd_index_count(const wd_index *ix);
 int wd_index_clusters(const wd_index *ix, uint64_t *cluster /* OUT, wd_index_count() entries */);
 
 /* Estimated Jaccard and containment of two added documents a and b, from
- * their signatures (1 and 1 when a == b; 0 and 0 when either is empty). */
+ * their signatures: 0 and 0 when either is empty, else 1 and 1 when a == b. */
 int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
                         double *jaccard /* OUT */, double *containment /* OUT */);
 

@@ -183,6 +183,7 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
     if (ix->cands.len > 1) qsort(ix->cands.data, ix->cands.len, sizeof *ix->cands.data, cmp_u64);
     const uint32_t *sd = ix->sigs + d * H;
     uint64_t prev = UINT64_MAX;
+    double best_j = -1.0; /* as double: a float can round two equal estimates apart */
     for (size_t k = 0; k < ix->cands.len; k++) {
         uint64_t c = ix->cands.data[k];
         if (c == prev) continue;
@@ -191,7 +192,8 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         double j = (double)agree / H;
         double ct = wd_containment_est(j, nd, ix->nsh[c]);
         if (!wd_pair_accept(&ix->p, agree, j, ct)) continue;
-        if (m->kind == WD_MATCH_NONE || j > m->jaccard) {
+        if (j > best_j) {
+            best_j = j;
             m->kind = WD_MATCH_NEAR;
             m->best = c;
             m->jaccard = (float)j;
@@ -218,7 +220,10 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
     const unsigned H = ix->p.num_hashes, B = ix->p.bands;
     const uint64_t base = ix->n;
     int err = WD_OK;
-    #pragma omp parallel num_threads(ix->nthreads)
+    /* A parallel region per tiny batch costs more than it saves (and
+     * busy-waiting threads hurt on a loaded machine). */
+    unsigned nt = n < ix->nthreads ? (unsigned)n : ix->nthreads;
+    #pragma omp parallel num_threads(nt) if (n >= 64)
     {
         wd_scratch *s = &ix->scratch[omp_get_thread_num()];
         #pragma omp for schedule(dynamic, 16)

@@ -30,3 +30,13 @@ int wd_exact_add(wd_exact *e, const uint8_t hash[16], uint64_t doc, uint64_t *fi
     *first = doc;
     return 0;
 }
+
+int wd_exact_remove(wd_exact *e, const uint8_t hash[16], uint64_t doc)
+{
+    PWord_t pv;
+    JHSG(pv, e->judy, (void *)hash, 16);
+    if (!pv || *pv != (Word_t)(doc + 1)) return 0;
+    int rc;
+    JHSD(rc, e->judy, (void *)hash, 16);
+    return rc == JERR ? WD_E_NOMEM : 1;
+}

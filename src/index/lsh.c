@@ -91,3 +91,46 @@ int wd_lsh_insert(wd_lsh *l, const uint64_t *keys, uint64_t doc)
     }
     return WD_OK;
 }
+
+int wd_lsh_remove(wd_lsh *l, const uint64_t *keys, uint64_t doc)
+{
+    for (unsigned b = 0; b < l->bands; b++) {
+        PWord_t pv;
+        JLG(pv, l->judy, (Word_t)keys[b]);
+        if (!pv) continue;              /* not inserted, or already gone */
+        bucket *bk = NULL;
+        if (*pv & 1) {
+            if (*pv >> 1 != doc) continue;
+        } else {
+            bk = (bucket *)*pv;
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < bk->n; i++)
+                if (bk->doc[i] != doc) bk->doc[k++] = bk->doc[i];
+            if (k == bk->n) continue;   /* doc not in this bucket */
+            if (k == 1) {               /* back to the inline form */
+                *pv = (Word_t)(bk->doc[0] << 1 | 1);
+                free(bk);
+                continue;
+            }
+            if (k > 1) {
+                bk->n = k;
+                if (bk->cap > 4 && k <= bk->cap / 4) {
+                    uint32_t cap = bk->cap / 2;
+                    bucket *nb = realloc(bk, sizeof *bk + cap * sizeof bk->doc[0]);
+                    if (nb) {           /* shrinking is optional */
+                        nb->cap = cap;
+                        *pv = (Word_t)nb;
+                    }
+                }
+                continue;
+            }
+            /* k == 0: every entry was doc, so the list is still intact if
+             * the delete below fails. */
+        }
+        int rc;
+        JLD(rc, l->judy, (Word_t)keys[b]);
+        if (rc == JERR) return WD_E_NOMEM;
+        free(bk);
+    }
+    return WD_OK;
+}

@@ -39,4 +39,17 @@ int wd_lsh_query(const wd_lsh *l, const uint64_t *keys, wd_u64s *out);
 /* Adds doc under each of its band keys. WD_OK or WD_E_NOMEM. */
 int wd_lsh_insert(wd_lsh *l, const uint64_t *keys, uint64_t doc);
 
+/*
+ * Removes doc from the bucket of each of its band keys (the keys it was
+ * inserted with), for sliding windows. Every occurrence of doc goes; a key
+ * whose bucket does not hold doc is skipped, so removing a document that was
+ * never inserted (an exact duplicate, an empty document) or removing it twice
+ * is harmless. An emptied bucket is deleted from the Judy array, a list left
+ * with one document goes back to the inline form and a list at a quarter of
+ * its room is shrunk, so memory follows the window. The order of the other
+ * documents in a bucket is kept. WD_OK or WD_E_NOMEM (Judy could not
+ * restructure; the document may then be gone from some buckets only).
+ */
+int wd_lsh_remove(wd_lsh *l, const uint64_t *keys, uint64_t doc);
+
 #endif
