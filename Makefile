@@ -22,14 +22,15 @@ PROG_LIBS := -lsimdjson -lstdc++
 
 LIB_DIRS := common text sketch index cluster core eval
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-IO_SRC   := $(wildcard src/io/*.c src/gen/*.c)
+IO_SRC   := $(wildcard src/io/*.c)
+GEN_SRC  := $(wildcard src/gen/*.c)
 IO_CXX   := $(wildcard src/io/*.cpp)
 CLI_SRC  := $(wildcard src/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 IO_OBJ   := $(IO_SRC:%.c=$(BUILD)/%.o) $(IO_CXX:%.cpp=$(BUILD)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 LIBA := $(BUILD)/libwiredup.a
