@@ -24,13 +24,17 @@
  *     points above U+10FFFF, truncated sequences) counts as one separator,
  *     like a space. NUL bytes are separators too. No input is rejected.
  *   - Text is mapped by Unicode NFKC with case folding (ASCII takes a fast
- *     path with the same result).
+ *     path with the same result). Default-ignorable characters (soft hyphen,
+ *     zero-width space, BOM, variation selectors) are removed, not turned
+ *     into separators: "co\u00ADoperate" is "cooperate".
  *   - Letters, digits and combining marks form words; everything else
  *     (punctuation, symbols, quotes, dashes, white space, NBSP) separates
  *     them, so quote and dash variants never change a shingle.
  *   - Han, Hiragana, Katakana, Hangul and Thai characters are each a token of
  *     their own (with any marks that follow), so a Chinese, Japanese, Korean
- *     or Thai article gets meaningful character shingles.
+ *     or Thai article gets meaningful character shingles; so are the
+ *     ideographic marks and numerals U+3005-3007, 3021-3029, 3038-303B. A
+ *     combining mark with no token before it starts a token.
  *   - A document with no token at all is "empty": it has no shingles, is
  *     never a near duplicate, and empty documents are not exact duplicates
  *     of each other.

@@ -17,6 +17,13 @@
  *                    (spaces included); a shorter document yields one shingle.
  * The output is sorted ascending and holds each hash once, so its length is
  * the number of distinct shingles. An empty normalized text yields none.
+ * Tokens are runs of non-space bytes, so text that is not exactly normalized
+ * is still handled; in CHAR mode a code point starts at any byte that is not
+ * a UTF-8 continuation byte.
+ *
+ * Both functions return WD_E_INVALID for a NULL out or a NULL text with
+ * n > 0 (and WD_E_INVALID for k == 0 or an unknown kind); on any error
+ * out->len is 0.
  */
 #ifndef WD_TEXT_H
 #define WD_TEXT_H
