@@ -60,6 +60,9 @@ else
     bad "100 MB single line"; cat "$tmp/big.err"
 fi
 
+# uniq answers a trickling input record by record.
+if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "uniq trickle"; fi
+
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi

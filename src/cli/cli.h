@@ -23,6 +23,7 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Subcommands: argv[0] is the subcommand name. Return an exit code. */
 int cmd_dedup(int argc, char **argv);
+int cmd_uniq(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 

@@ -31,6 +31,8 @@ void cli_warn(const char *fmt, ...)
 }
 
 int cmd_gen(int argc, char **argv); /* gen.c */
+int cmd_eval(int argc, char **argv); /* eval.c */
+int cmd_tune(int argc, char **argv); /* tune.c */
 
 static const struct {
     const char *name;
@@ -38,8 +40,11 @@ static const struct {
     const char *what;
 } commands[] = {
     { "dedup", cmd_dedup, "cluster near-duplicate documents and keep one of each cluster" },
+    { "uniq", cmd_uniq, "stream filter: drop near-duplicates of earlier kept records" },
     { "compare", cmd_compare, "show the similarity of two documents" },
     { "score", cmd_score, "score a clustering against ground-truth labels" },
+    { "eval", cmd_eval, "cluster a labeled corpus and show scores and the worst mistakes" },
+    { "tune", cmd_tune, "sweep parameters on a labeled corpus and recommend a command" },
     { "gen", cmd_gen, "write a labeled corpus of syndicated copies from base stories" },
 };
 

@@ -40,6 +40,12 @@ void wd_out_printf(wd_out *o, const char *fmt, ...)
     va_end(ap);
 }
 
+void wd_out_flush(wd_out *o)
+{
+    if (!o->f || o->pipe_closed || o->err) return;
+    if (fflush(o->f)) check(o);
+}
+
 int wd_out_closed_pipe(const wd_out *o)
 {
     return o->pipe_closed;

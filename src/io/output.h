@@ -26,6 +26,10 @@ int wd_out_open(wd_out *o, const char *path);
 void wd_out_write(wd_out *o, const void *p, size_t n);
 void wd_out_printf(wd_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Pushes buffered bytes out now (a filter does this after each batch so a
+ * slow input is answered at once). */
+void wd_out_flush(wd_out *o);
+
 /* 1 once a write has met a closed pipe. */
 int wd_out_closed_pipe(const wd_out *o);
 

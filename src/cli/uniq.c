@@ -1,0 +1,414 @@
+/*
+ * uniq.c - `wiredup uniq`: a `uniq` for near-duplicates, for live pipelines.
+ *
+ *   fd --wd_stream--> records as they complete --parse--> texts
+ *      --wd_index_add (leader clustering)--> keep or drop --> stdout, flushed
+ *
+ * A record is written as soon as it is decided: it is kept unless it is a
+ * near-duplicate of an earlier kept record. Only kept records are indexed
+ * (leader clustering), so what has been written is never taken back and a
+ * duplicate of a dropped record is judged against the kept one. Records are
+ * taken in batches of whatever has already arrived (up to --batch), so a
+ * trickling input is answered at once and a fast one is processed in bulk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wiredup.h"
+#include "batch.h"
+#include "cli.h"
+#include "engine_opts.h"
+#include "options.h"
+#include "../io/json.h"
+#include "../io/output.h"
+#include "../io/stream.h"
+
+enum on_error { ON_FAIL, ON_SKIP, ON_KEEP };
+
+typedef struct uniq_opts {
+    wd_params p;
+    wd_format fmt;
+    const char *text_field, *id_field;
+    const char *out_path;
+    int repeated;             /* -d: print only the duplicates */
+    int count;                /* -c: prefix kept records with their group size, at the end */
+    int annotate;             /* records as JSON with dup_of and similarity */
+    int stats;
+    enum on_error on_error;
+    unsigned long batch;
+} uniq_opts;
+
+/* A kept record's id, so later duplicates can name it; with -c also its
+ * bytes and its group size. */
+typedef struct kept_rec {
+    uint64_t doc;             /* document number in the index */
+    uint64_t id_off, id_len;  /* in the ids arena */
+    uint64_t raw_off, raw_len;/* in the raws arena (-c only) */
+    uint64_t count;           /* records in its group (-c) */
+    char term;                /* its terminator (-c) */
+} kept_rec;
+
+typedef struct uniq_run {
+    uniq_opts o;
+    wd_index *ix;
+    wd_out out;
+    cli_parser parser;
+    kept_rec *kept;
+    uint64_t nkept, cap_kept;
+    wd_buf ids, raws, tmp;
+    uint64_t records_in, dups, skipped, errors;
+} uniq_run;
+
+enum {
+    U_FORMAT = 1, U_NULL, U_TEXT_FIELD, U_ID_FIELD, U_OUTPUT, U_REPEATED, U_COUNT, U_ANNOTATE,
+    U_STATS, U_ON_ERROR, U_BATCH, U_HELP
+};
+
+static const cli_opt uniq_tab[] = {
+    { U_FORMAT, 0, "format", "FMT", "input format: auto, lines, jsonl, nul (default: auto)" },
+    { U_NULL, '0', "null", NULL, "records end with NUL bytes (same as --format=nul)" },
+    { U_TEXT_FIELD, 0, "text-field", "NAME", "JSONL field with the text (default: text)" },
+    { U_ID_FIELD, 0, "id-field", "NAME", "JSONL field with the id (default: id; else the record number)" },
+    { U_OUTPUT, 'o', "output", "FILE", "write to FILE (default: - for stdout)" },
+    { U_REPEATED, 'd', "repeated", NULL, "print only the duplicates (with --annotate: what each repeats)" },
+    { U_COUNT, 'c', "count", NULL, "at the end, print each kept record prefixed by its group size" },
+    { U_ANNOTATE, 0, "annotate", NULL, "print records as JSON with dup_of and similarity added" },
+    { U_STATS, 0, "stats", NULL, "print a JSON summary on stderr at the end" },
+    { U_ON_ERROR, 0, "on-error", "MODE", "bad record: fail (exit 3), skip, keep (default: fail)" },
+    { U_BATCH, 0, "batch", "N", "most records decided together; never changes results (default: 4096)" },
+    { U_HELP, 'h', "help", NULL, "show this help" },
+    { 0, 0, NULL, NULL, NULL }
+};
+
+static void uniq_help(void)
+{
+    printf("Usage: wiredup uniq [OPTIONS] [FILE...]\n\n"
+           "Writes each record that is not a near-duplicate of an earlier kept record,\n"
+           "unchanged, as soon as it arrives: a 'uniq' for near-duplicates, for pipelines\n"
+           "such as 'tail -f crawl.jsonl | wiredup uniq | indexer'. Reads standard input\n"
+           "when no FILE or '-' is given. Same input formats as 'wiredup dedup'.\n\n"
+           "Options:\n");
+    cli_print_options(stdout, uniq_tab);
+    printf("\nMatching options:\n");
+    cli_print_options(stdout, cli_engine_tab);
+    printf("\nIndex options (uniq always uses leader clustering):\n");
+    cli_print_options(stdout, cli_index_tab);
+    printf("\nA bad record is reported as 'wiredup: error: FILE:LINE: what'; records\n"
+           "before it have already been written.\n\n"
+           "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
+           "            4 internal or resource error.\n");
+}
+
+static int bad_value(const char *opt, const char *val, const char *want)
+{
+    cli_error("uniq: invalid value '%s' for --%s (expected %s)", val, opt, want);
+    return WD_EXIT_USAGE;
+}
+
+static int on_opt(void *ctx, int id, const char *v)
+{
+    uniq_opts *o = ctx;
+    unsigned long u;
+    if (id >= CLI_ENGINE_BASE) return cli_engine_opt("uniq", &o->p, id, v);
+    switch (id) {
+    case U_FORMAT:
+        if (!strcmp(v, "auto")) o->fmt = WD_FMT_AUTO;
+        else if (!strcmp(v, "lines")) o->fmt = WD_FMT_LINES;
+        else if (!strcmp(v, "jsonl")) o->fmt = WD_FMT_JSONL;
+        else if (!strcmp(v, "nul")) o->fmt = WD_FMT_NUL;
+        else return bad_value("format", v, "auto, lines, jsonl or nul");
+        break;
+    case U_NULL: o->fmt = WD_FMT_NUL; break;
+    case U_TEXT_FIELD: o->text_field = v; break;
+    case U_ID_FIELD: o->id_field = v; break;
+    case U_OUTPUT: o->out_path = v; break;
+    case U_REPEATED: o->repeated = 1; break;
+    case U_COUNT: o->count = 1; break;
+    case U_ANNOTATE: o->annotate = 1; break;
+    case U_STATS: o->stats = 1; break;
+    case U_ON_ERROR:
+        if (!strcmp(v, "fail")) o->on_error = ON_FAIL;
+        else if (!strcmp(v, "skip")) o->on_error = ON_SKIP;
+        else if (!strcmp(v, "keep")) o->on_error = ON_KEEP;
+        else return bad_value("on-error", v, "fail, skip or keep");
+        break;
+    case U_BATCH:
+        if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
+        o->batch = u;
+        break;
+    case U_HELP:
+        uniq_help();
+        return -1;
+    }
+    return 0;
+}
+
+static int append(wd_buf *b, const char *s, size_t n, uint64_t *off)
+{
+    if (wd_buf_reserve(b, b->len + n + 1)) return -1;
+    memcpy(b->data + b->len, s, n);
+    *off = b->len;
+    b->len += n;
+    return 0;
+}
+
+/* The kept record that document doc is (kept records are in doc order). */
+static kept_rec *find_kept(uniq_run *U, uint64_t doc)
+{
+    uint64_t lo = 0, hi = U->nkept;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (U->kept[mid].doc < doc) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < U->nkept && U->kept[lo].doc == doc ? &U->kept[lo] : NULL;
+}
+
+/* Writes one record, as it came or as an annotated JSON object. */
+static void emit(uniq_run *U, const cli_raw *raw, const cli_parsed *ps, uint64_t num, char term,
+                 wd_format fmt, const kept_rec *of, double sim)
+{
+    if (!U->o.annotate) {
+        wd_out_write(&U->out, raw->data, raw->len);
+        wd_out_write(&U->out, &term, 1);
+        return;
+    }
+    wd_buf *t = &U->tmp;
+    t->len = 0;
+    if (fmt == WD_FMT_JSONL && ps && ps->ok) {
+        size_t end = raw->len;
+        while (end && raw->data[end - 1] != '}') end--;
+        size_t k = end - 1;
+        while (k && strchr(" \t\r\n", raw->data[k - 1])) k--;
+        wd_out_write(&U->out, raw->data, end - 1);
+        if (raw->data[k - 1] != '{') wd_out_write(&U->out, ",", 1);
+    } else {
+        char num_id[24];
+        const char *id = ps && ps->id ? ps->id : num_id;
+        size_t id_len = ps && ps->id ? ps->id_len : (size_t)snprintf(num_id, sizeof num_id, "%llu", (unsigned long long)num);
+        wd_out_write(&U->out, "{\"id\":", 6);
+        wd_json_quote(id, id_len, t);
+        wd_out_write(&U->out, t->data, t->len);
+        t->len = 0;
+        wd_out_write(&U->out, ",\"text\":", 8);
+        wd_json_quote(raw->data, raw->len, t);
+        wd_out_write(&U->out, t->data, t->len);
+        wd_out_write(&U->out, ",", 1);
+    }
+    if (!of) {
+        wd_out_write(&U->out, "\"dup_of\":null,\"similarity\":1.0000}\n", 35);
+        return;
+    }
+    t->len = 0;
+    wd_json_quote(U->ids.data + of->id_off, of->id_len, t);
+    wd_out_write(&U->out, "\"dup_of\":", 9);
+    wd_out_write(&U->out, t->data, t->len);
+    wd_out_printf(&U->out, ",\"similarity\":%.4f}\n", sim);
+}
+
+/* Registers a kept record: its id (and bytes for -c). */
+static int keep(uniq_run *U, uint64_t doc, const cli_raw *raw, const cli_parsed *ps, uint64_t num,
+                char term)
+{
+    if (U->nkept == U->cap_kept) {
+        uint64_t cap = U->cap_kept ? U->cap_kept * 2 : 1024;
+        kept_rec *n = realloc(U->kept, cap * sizeof *n);
+        if (!n) return -1;
+        U->kept = n;
+        U->cap_kept = cap;
+    }
+    kept_rec *k = &U->kept[U->nkept++];
+    memset(k, 0, sizeof *k);
+    k->doc = doc;
+    k->count = 1;
+    k->term = term;
+    char buf[24];
+    const char *id = ps && ps->id ? ps->id : buf;
+    size_t len = ps && ps->id ? ps->id_len : (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)num);
+    k->id_len = len;
+    if (append(&U->ids, id, len, &k->id_off)) return -1;
+    if (U->o.count) {
+        k->raw_len = raw->len;
+        if (append(&U->raws, raw->data, raw->len, &k->raw_off)) return -1;
+    }
+    return 0;
+}
+
+/* Decides and writes one batch. Returns an exit code (0 to go on). */
+static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw *raw,
+                     const uint64_t *nums, size_t n, cli_parsed *ps, wd_doc *docs, wd_match *m)
+{
+    const char term = fmt == WD_FMT_NUL ? '\0' : '\n';
+    cli_parse_batch(&U->parser, fmt, raw, n, ps);
+    for (size_t i = 0; i < n; i++) {
+        docs[i].text = ps[i].ok ? ps[i].text : NULL;
+        docs[i].len = ps[i].ok ? ps[i].text_len : 0;
+        if (ps[i].ok) continue;
+        U->errors++;
+        if (U->o.on_error == ON_FAIL) {
+            cli_error("%s:%llu: %s", name, (unsigned long long)nums[i], ps[i].err);
+            return WD_EXIT_INPUT;
+        }
+        cli_warn("%s:%llu: %s (record %s)", name, (unsigned long long)nums[i], ps[i].err,
+                 U->o.on_error == ON_SKIP ? "skipped" : "kept unchanged");
+    }
+    uint64_t base = wd_index_count(U->ix);
+    int st = wd_index_add(U->ix, docs, n, m);
+    if (st) {
+        cli_error("uniq: %s", wd_strerror(st));
+        return WD_EXIT_INTERNAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t num = ++U->records_in;
+        if (!ps[i].ok && U->o.on_error == ON_SKIP) {
+            U->skipped++;
+            continue;
+        }
+        if (m[i].kind == WD_MATCH_NONE) {           /* a new record: kept */
+            if (keep(U, base + i, &raw[i], ps[i].ok ? &ps[i] : NULL, nums[i], term)) {
+                cli_error("uniq: out of memory");
+                return WD_EXIT_INTERNAL;
+            }
+            if (!U->o.repeated && !U->o.count)
+                emit(U, &raw[i], ps[i].ok ? &ps[i] : NULL, num, term, fmt, NULL, 1.0);
+            continue;
+        }
+        U->dups++;
+        kept_rec *of = find_kept(U, m[i].best);
+        if (of) of->count++;
+        if (U->o.repeated || (U->o.annotate && !U->o.count))
+            emit(U, &raw[i], &ps[i], num, term, fmt, of, m[i].jaccard);
+    }
+    wd_out_flush(&U->out);
+    return WD_EXIT_OK;
+}
+
+/* Reads one input to its end, batch by batch. */
+static int run_input(uniq_run *U, int fd, const char *name)
+{
+    const size_t batch = U->o.batch;
+    int rc = WD_EXIT_OK;
+    wd_stream *s = wd_stream_open(fd, U->o.fmt);
+    cli_raw *raw = malloc(batch * sizeof *raw);
+    uint64_t *nums = malloc(batch * sizeof *nums);
+    cli_parsed *ps = malloc(batch * sizeof *ps);
+    wd_doc *docs = malloc(batch * sizeof *docs);
+    wd_match *m = malloc(batch * sizeof *m);
+    if (!s || !raw || !nums || !ps || !docs || !m) {
+        cli_error("uniq: out of memory");
+        rc = WD_EXIT_INTERNAL;
+        goto out;
+    }
+    for (int eof = 0; !eof && rc == WD_EXIT_OK && !wd_out_closed_pipe(&U->out);) {
+        size_t n = 0;
+        wd_stream_rec r;
+        /* Block for the first record, then take whatever else is there. */
+        for (int wait = 1; n < batch; wait = 0) {
+            int got = wd_stream_next(s, &r, wait);
+            if (got == WD_STREAM_ERROR) {
+                cli_error("%s: %s", name, wd_stream_error(s));
+                rc = WD_EXIT_INPUT;
+                goto out;
+            }
+            if (got == WD_STREAM_EOF) eof = 1;
+            if (got != WD_STREAM_RECORD) break;
+            raw[n] = (cli_raw){ r.data, r.len, r.readable };
+            nums[n++] = r.num;
+        }
+        if (n) rc = run_batch(U, name, wd_stream_format(s), raw, nums, n, ps, docs, m);
+        wd_stream_release(s);
+    }
+out:
+    wd_stream_close(s);
+    free(raw);
+    free(nums);
+    free(ps);
+    free(docs);
+    free(m);
+    return rc;
+}
+
+int cmd_uniq(int argc, char **argv)
+{
+    uniq_run U;
+    memset(&U, 0, sizeof U);
+    uniq_opts *o = &U.o;
+    wd_params_default(&o->p);
+    o->text_field = "text";
+    o->id_field = "id";
+    o->out_path = "-";
+    o->batch = 4096;
+    int nops = 0;
+    int rc = cli_parse((const cli_opt *const[]){ uniq_tab, cli_engine_tab, cli_index_tab, NULL },
+                       argc, argv, on_opt, o, &nops);
+    if (rc) return rc < 0 ? WD_EXIT_OK : rc;
+    if (o->p.cluster != WD_CLUSTER_COMPONENTS) {
+        cli_error("uniq: --cluster does not apply: uniq keeps the first of each group");
+        return WD_EXIT_USAGE;
+    }
+    o->p.cluster = WD_CLUSTER_LEADER;
+    if ((rc = cli_engine_check("uniq", &o->p))) return rc;
+
+    static char *stdin_only[] = { "-" };
+    char **files = nops ? argv + 1 : stdin_only;
+    int nin = nops ? nops : 1;
+    int st = wd_index_create(&o->p, &U.ix);
+    if (st) {
+        cli_error("uniq: %s", wd_strerror(st));
+        return st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
+    }
+    if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->text_field, o->id_field)) {
+        cli_error("uniq: out of memory");
+        rc = WD_EXIT_INTERNAL;
+        goto done;
+    }
+    if (wd_out_open(&U.out, o->out_path)) {
+        cli_error("%s: %s", o->out_path, strerror(errno));
+        rc = WD_EXIT_INTERNAL;
+        goto done;
+    }
+    for (int k = 0; k < nin && rc == WD_EXIT_OK && !wd_out_closed_pipe(&U.out); k++) {
+        int is_stdin = !strcmp(files[k], "-");
+        const char *name = is_stdin ? "<stdin>" : files[k];
+        int fd = is_stdin ? 0 : open(files[k], O_RDONLY);
+        if (fd < 0) {
+            cli_error("%s: %s", name, strerror(errno));
+            rc = WD_EXIT_INPUT;
+            break;
+        }
+        rc = run_input(&U, fd, name);
+        if (!is_stdin) close(fd);
+    }
+    if (rc == WD_EXIT_OK && o->count) {
+        for (uint64_t i = 0; i < U.nkept && !wd_out_closed_pipe(&U.out); i++) {
+            const kept_rec *k = &U.kept[i];
+            wd_out_printf(&U.out, "%7llu ", (unsigned long long)k->count);
+            wd_out_write(&U.out, U.raws.data + k->raw_off, k->raw_len);
+            wd_out_write(&U.out, &k->term, 1);
+        }
+    }
+    if (wd_out_close(&U.out) && rc == WD_EXIT_OK) {
+        cli_error("%s: write failed: %s", strcmp(o->out_path, "-") ? o->out_path : "<stdout>",
+                  strerror(U.out.err));
+        rc = WD_EXIT_INTERNAL;
+    }
+    if (o->stats && rc == WD_EXIT_OK)
+        fprintf(stderr, "{\"records_in\":%llu,\"kept\":%llu,\"duplicates\":%llu,\"skipped\":%llu,"
+                        "\"errors\":%llu}\n",
+                (unsigned long long)U.records_in,
+                (unsigned long long)(U.records_in - U.dups - U.skipped),
+                (unsigned long long)U.dups, (unsigned long long)U.skipped,
+                (unsigned long long)U.errors);
+done:
+    wd_index_free(U.ix);
+    cli_parser_free(&U.parser);
+    free(U.kept);
+    wd_buf_free(&U.ids);
+    wd_buf_free(&U.raws);
+    wd_buf_free(&U.tmp);
+    return rc;
+}
