@@ -17,9 +17,11 @@
  * flushed to 64-bit totals before they can overflow. The SIMD variants run
  * the same tree on 4 (AVX2) or 8 (AVX-512) features per register.
  *
- * Weighted: per-bit sums of the weights, straightforwardly.
+ * Weighted: per-bit sums of the weights in 16-bit SWAR lanes.
  */
 #include "simhash.h"
+
+#include <string.h>
 
 #include "../common/cpu.h"
 
@@ -46,12 +48,28 @@ static void flush8(uint64_t cnt[8], uint64_t tot[64], uint64_t unit)
     }
 }
 
+/* Adds a carry-out word to the byte counters, flushing them first when
+ * another add could overflow a byte. */
+static inline void add_sixteens(uint64_t c16[8], uint64_t x, uint64_t tot[64],
+                                unsigned *pending, int *flushed)
+{
+    if (*pending == 255) {
+        if (!*flushed) memset(tot, 0, 64 * sizeof *tot);
+        flush8(c16, tot, 16);
+        *pending = 0;
+        *flushed = 1;
+    }
+    add_bits8(c16, x);
+    ++*pending;
+}
+
 uint64_t wd_simhash_scalar(const uint64_t *sh, size_t n, uint64_t key)
 {
     uint64_t ones = 0, twos = 0, fours = 0, eights = 0;
-    uint64_t tot[64] = { 0 };  /* per-bit count, finished part */
+    uint64_t tot[64];          /* per-bit count, flushed part (once flushed) */
     uint64_t c16[8] = { 0 };   /* sixteens not yet in tot (bytes) */
     unsigned pending = 0;      /* adds into c16 since its flush, <= 255 */
+    int flushed = 0;
     size_t i = 0;
 
     for (; i + 16 <= n; i += 16) {
@@ -72,12 +90,7 @@ uint64_t wd_simhash_scalar(const uint64_t *sh, size_t n, uint64_t key)
         csa(&foursB, &twos, twos, twosA, twosB);
         csa(&eightsB, &fours, fours, foursA, foursB);
         csa(&sixteens, &eights, eights, eightsA, eightsB);
-        if (pending == 255) {
-            flush8(c16, tot, 16);
-            pending = 0;
-        }
-        add_bits8(c16, sixteens);
-        pending++;
+        add_sixteens(c16, sixteens, tot, &pending, &flushed);
     }
     for (; i < n; i++) {        /* ripple-carry increment by one feature */
         uint64_t x = wd_simhash_mix(sh[i] ^ key), c;
@@ -85,35 +98,69 @@ uint64_t wd_simhash_scalar(const uint64_t *sh, size_t n, uint64_t key)
         x = twos & c;   twos ^= c;
         c = fours & x;  fours ^= x;
         x = eights & c; eights ^= c;
-        if (x) {
-            if (pending == 255) {
-                flush8(c16, tot, 16);
-                pending = 0;
-            }
-            add_bits8(c16, x);
-            pending++;
-        }
+        if (x) add_sixteens(c16, x, tot, &pending, &flushed);
     }
-    flush8(c16, tot, 16);
     /* The 4-bit remainders, 8 bits at a time: bytes <= 15, no carries. */
+    uint64_t r[8];
     for (int t = 0; t < 8; t++)
-        c16[t] = ((ones >> t) & LSB8) + (((twos >> t) & LSB8) << 1) +
-                 (((fours >> t) & LSB8) << 2) + (((eights >> t) & LSB8) << 3);
-    flush8(c16, tot, 1);
+        r[t] = ((ones >> t) & LSB8) + (((twos >> t) & LSB8) << 1) +
+               (((fours >> t) & LSB8) << 2) + (((eights >> t) & LSB8) << 3);
 
     uint64_t fp = 0;
+    if (!flushed) {
+        /* n < 256 * 16 + 16: count = 16 c16 + r <= 4095 in 16-bit lanes
+         * (even bytes, then odd bytes); count > floor(n / 2) shows as bit
+         * 15 of count + 0x7fff - floor(n / 2), which cannot carry out. */
+        const uint64_t lo = 0x00ff00ff00ff00ffULL, top = 0x8000800080008000ULL;
+        const uint64_t bias = (0x7fffULL - (n >> 1)) * 0x0001000100010001ULL;
+        for (int t = 0; t < 8; t++) {
+            uint64_t e = ((c16[t] & lo) << 4) + (r[t] & lo);
+            uint64_t o = (((c16[t] >> 8) & lo) << 4) + ((r[t] >> 8) & lo);
+            fp |= ((e + bias) & top) >> (15 - t);
+            fp |= ((o + bias) & top) >> (15 - t) << 8;
+        }
+        return fp;
+    }
+    flush8(c16, tot, 16);
+    flush8(r, tot, 1);
     for (int j = 0; j < 64; j++) fp |= (uint64_t)(2 * tot[j] > n) << j;
     return fp;
 }
 
+/* Nibble -> four 16-bit lanes, lane i all ones when bit i is set. */
+static const uint64_t spread4[16] = {
+#define L(i, b) ((((uint64_t)(i) >> (b)) & 1) * (0xffffULL << (16 * (b))))
+#define S(i) (L(i, 0) | L(i, 1) | L(i, 2) | L(i, 3))
+    S(0), S(1), S(2), S(3), S(4), S(5), S(6), S(7),
+    S(8), S(9), S(10), S(11), S(12), S(13), S(14), S(15),
+#undef S
+#undef L
+};
+
+/*
+ * Weighted: lane i of acc[k] (16 bits) sums the weights of bit 4k + i, a
+ * nibble at a time (SWAR). A lane gains <= 255 per feature, so the lanes
+ * are flushed to 64-bit sums every 257 features.
+ */
 uint64_t wd_simhash_weighted_scalar(const uint64_t *sh, const uint8_t *w, size_t n, uint64_t key)
 {
-    uint64_t s[64] = { 0 }, total = 0;
+    uint64_t s[64] = { 0 }, acc[16] = { 0 }, total = 0;
+    unsigned since = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t f = wd_simhash_mix(sh[i] ^ key), wi = w[i];
-        total += wi;
-        for (int j = 0; j < 64; j++) s[j] += wi & (0 - ((f >> j) & 1));
+        if (since == 257) {
+            for (int k = 0; k < 16; k++) {
+                for (int b = 0; b < 4; b++) s[4 * k + b] += (acc[k] >> (16 * b)) & 0xffff;
+                acc[k] = 0;
+            }
+            since = 0;
+        }
+        uint64_t f = wd_simhash_mix(sh[i] ^ key), wv = w[i] * 0x0001000100010001ULL;
+        total += w[i];
+        for (int k = 0; k < 16; k++) acc[k] += spread4[(f >> (4 * k)) & 15] & wv;
+        since++;
     }
+    for (int k = 0; k < 16; k++)
+        for (int b = 0; b < 4; b++) s[4 * k + b] += (acc[k] >> (16 * b)) & 0xffff;
     uint64_t fp = 0;
     for (int j = 0; j < 64; j++) fp |= (uint64_t)(2 * s[j] > total) << j;
     return fp;

@@ -10,6 +10,9 @@
  *   - weighted: a masked 16-bit add of the weight, the feature itself being
  *     the mask (bits 0..31 and 32..63 into two registers), flushed every
  *     257 features.
+ * A document small enough that nothing was flushed (the usual case) is
+ * finished in registers: 16-bit counts compared with n / 2 give the
+ * fingerprint as two 32-bit masks.
  */
 #include "simhash.h"
 
@@ -62,9 +65,10 @@ uint64_t wd_simhash_avx512(const uint64_t *sh, size_t n, uint64_t key)
 {
     const __m512i vkey = _mm512_set1_epi64((long long)key);
     __m512i ones = _mm512_setzero_si512(), twos = ones, fours = ones, eights = ones;
-    __m512i acc = _mm512_setzero_si512();
-    uint64_t tot[64] = { 0 };
-    unsigned blocks = 0;        /* bytes <= 8 * blocks */
+    __m512i acc = _mm512_setzero_si512(); /* sixteens per bit, bytes <= 8 * blocks */
+    uint64_t tot[64];                      /* flushed totals, once flushed */
+    int flushed = 0;
+    unsigned blocks = 0;                   /* blocks since the last flush */
     size_t i = 0;
 
     for (; i + 128 <= n; i += 128) {
@@ -87,7 +91,9 @@ uint64_t wd_simhash_avx512(const uint64_t *sh, size_t n, uint64_t key)
         CSA(sixteens, eights, eights, eightsA, eightsB);
         acc = add8(acc, sixteens);
         if (++blocks == 31) {
+            if (!flushed) memset(tot, 0, sizeof tot);
             flush(&acc, tot, 16);
+            flushed = 1;
             blocks = 0;
         }
     }
@@ -108,18 +114,28 @@ uint64_t wd_simhash_avx512(const uint64_t *sh, size_t n, uint64_t key)
         eights = _mm512_xor_si512(eights, c);
         if (_mm512_test_epi64_mask(x, x)) acc = add8(acc, x);
     }
-    flush(&acc, tot, 16);
 
     /* Remainders: level L adds 2^L per set bit; bytes <= 8 lanes * 15. */
+    __m512i r = _mm512_setzero_si512();
     const __m512i lv[4] = { ones, twos, fours, eights };
     for (int L = 0; L < 4; L++) {
         const __m512i weight = _mm512_set1_epi8((char)(1 << L));
         _Alignas(64) uint64_t lane[8];
         _mm512_store_si512((void *)lane, lv[L]);
-        for (int k = 0; k < 8; k++) acc = _mm512_mask_add_epi8(acc, _cvtu64_mask64(lane[k]), acc, weight);
+        for (int k = 0; k < 8; k++) r = _mm512_mask_add_epi8(r, _cvtu64_mask64(lane[k]), r, weight);
     }
-    flush(&acc, tot, 1);
 
+    if (!flushed) { /* n < 32 * 128: counts <= 16 * 248 + 120 fit 16 bits */
+        const __m512i t = _mm512_set1_epi16((short)(n >> 1)); /* 2c > n <=> c > n/2 */
+        __m512i c0 = _mm512_add_epi16(_mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm512_castsi512_si256(acc)), 4),
+                                      _mm512_cvtepu8_epi16(_mm512_castsi512_si256(r)));
+        __m512i c1 = _mm512_add_epi16(_mm512_slli_epi16(_mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(acc, 1)), 4),
+                                      _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(r, 1)));
+        return (uint64_t)_cvtmask32_u32(_mm512_cmpgt_epu16_mask(c0, t)) |
+               (uint64_t)_cvtmask32_u32(_mm512_cmpgt_epu16_mask(c1, t)) << 32;
+    }
+    flush(&acc, tot, 16);
+    flush(&r, tot, 1);
     uint64_t fp = 0;
     for (int j = 0; j < 64; j++) fp |= (uint64_t)(2 * tot[j] > n) << j;
     return fp;
@@ -129,8 +145,9 @@ uint64_t wd_simhash_weighted_avx512(const uint64_t *sh, const uint8_t *w, size_t
 {
     const __m512i vkey = _mm512_set1_epi64((long long)key);
     __m512i lo = _mm512_setzero_si512(), hi = lo;  /* 16-bit sums of bits 0..31, 32..63 */
-    uint64_t s[64] = { 0 }, total = 0;
-    unsigned since = 0;         /* lanes <= 255 * since */
+    uint64_t s[64], total = 0;
+    int flushed = 0;
+    unsigned since = 0;         /* features since the flush: lanes <= 255 * since */
     _Alignas(64) uint64_t f[8];
 
     for (size_t i = 0; i < n; i += 8) {
@@ -140,10 +157,12 @@ uint64_t wd_simhash_weighted_avx512(const uint64_t *sh, const uint8_t *w, size_t
         for (size_t k = 0; k < m; k++) {
             if (since == 257) {
                 uint16_t c[64];
+                if (!flushed) memset(s, 0, sizeof s);
                 _mm512_storeu_si512((void *)c, lo);
                 _mm512_storeu_si512((void *)(c + 32), hi);
                 for (int j = 0; j < 64; j++) s[j] += c[j];
                 lo = hi = _mm512_setzero_si512();
+                flushed = 1;
                 since = 0;
             }
             const __m512i wv = _mm512_set1_epi16((short)w[i + k]);
@@ -152,6 +171,11 @@ uint64_t wd_simhash_weighted_avx512(const uint64_t *sh, const uint8_t *w, size_t
             hi = _mm512_mask_add_epi16(hi, _cvtu32_mask32((uint32_t)(f[k] >> 32)), hi, wv);
             since++;
         }
+    }
+    if (!flushed) { /* every sum <= 65535; bits where sum > floor(total / 2) */
+        const __m512i t = _mm512_set1_epi16((short)(total >> 1));
+        return (uint64_t)_cvtmask32_u32(_mm512_cmpgt_epu16_mask(lo, t)) |
+               (uint64_t)_cvtmask32_u32(_mm512_cmpgt_epu16_mask(hi, t)) << 32;
     }
     uint16_t c[64];
     _mm512_storeu_si512((void *)c, lo);
