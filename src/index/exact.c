@@ -1,6 +1,9 @@
 /* exact.c - exact-duplicate set (see exact.h). */
 #include "exact.h"
 
+/* Judy's macros print and exit() on failure unless told not to; the library
+ * never exits, so failures come back as PJERR / JERR and are returned. */
+#define JUDYERROR_NOTEST 1
 #include <Judy.h>
 
 #include "wiredup.h"
