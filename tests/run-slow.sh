@@ -66,6 +66,7 @@ if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "un
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi
+    if sh "$here/tune-check.sh" "$prog" "$shared"; then ok "tune check"; else bad "tune check"; fi
 else
     skipped "shared datasets not found at '$shared'"
 fi
