@@ -17,7 +17,7 @@ CFLAGS   ?= $(OPT) -g
 CXXFLAGS ?= $(OPT) -g
 ALL_CFLAGS   := -std=c11 -D_GNU_SOURCE $(WARN) -fPIC -fopenmp -Iinclude $(SAN) $(CFLAGS)
 ALL_CXXFLAGS := -std=c++17 -Wall -Wextra -fPIC -Iinclude $(SAN) $(CXXFLAGS)
-LIBS     := -lxxhash -lJudy -lutf8proc -lm
+LIBS     := -lxxhash -lJudy -lutf8proc -llmdb -lm
 PROG_LIBS := -lsimdjson -lstdc++
 
 LIB_DIRS := common text sketch index cluster core eval
@@ -112,8 +112,12 @@ eval: $(PROG)
 	@sh bench/eval.sh $(PROG) "$(SHARED)/syndication-dev"
 
 ## bench: throughput benchmark (see PERFORMANCE.md)
-bench: $(PROG)
+bench: $(PROG) $(BUILD)/bench-stages
 	@sh bench/bench.sh $(PROG) "$(SHARED)"
+
+# Per-stage timer (bench/stages.c): internal headers, library + io objects.
+$(BUILD)/bench-stages: bench/stages.c $(LIBA) $(IO_OBJ)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(IO_OBJ) $(LIBA) $(LIBS) $(PROG_LIBS)
 
 ## install: install program, library, header, pkg-config file and man page
 install: all

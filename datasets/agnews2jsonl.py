@@ -9,7 +9,8 @@ per row, {"id": "a1", "title": ..., "text": <description>}, in row order.
 The CSV's own escapes are undone: a backslash stands for a line break (it
 becomes a space, as the snippets are single paragraphs), " #36;" style
 entities become the character ("$"), "#39;" an apostrophe, and runs of
-white space collapse. Rows whose description is empty are skipped. Output
+white space collapse. Rows whose description is empty are skipped, and so
+are near duplicates of an earlier row (--dedup, as in reuters2jsonl.py). Output
 goes under build/; Python 3 standard library only.
 """
 import argparse
@@ -19,6 +20,8 @@ import json
 import os
 import re
 import sys
+
+from reuters2jsonl import drop_near_duplicates
 
 ENT = re.compile(r" ?#(\d+);")
 AMP = re.compile(r"&(amp|lt|gt|quot|#\d+);")
@@ -36,23 +39,27 @@ def main():
     default = os.path.join(here, "..", "..", "shared", "datasets", "ag_news", "test.csv")
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("csv", nargs="?", default=default)
+    ap.add_argument("--dedup", type=float, default=0.3,
+                    help="drop rows with word-5-gram Jaccard >= this with an earlier one (0: off)")
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
     a = ap.parse_args()
+
+    def rows():
+        with open(a.csv, encoding="utf-8", newline="") as f:
+            for i, row in enumerate(csv.reader(f), 1):
+                text = clean(row[2]) if len(row) >= 3 else ""
+                if text:
+                    yield {"id": "a%d" % i, "title": clean(row[1]), "text": text}
+    recs = drop_near_duplicates(rows(), a.dedup) if a.dedup > 0 else rows()
     out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8", newline="\n")
     n = 0
-    with open(a.csv, encoding="utf-8", newline="") as f:
-        for i, row in enumerate(csv.reader(f), 1):
-            if len(row) < 3:
-                continue
-            text = clean(row[2])
-            if not text:
-                continue
-            out.write(json.dumps({"id": "a%d" % i, "title": clean(row[1]), "text": text},
-                                 ensure_ascii=False) + "\n")
-            n += 1
+    for rec in recs:
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        n += 1
     if out is not sys.stdout:
         out.close()
-    print("agnews2jsonl: %d snippets" % n, file=sys.stderr)
+    print("agnews2jsonl: %d snippets (%d near duplicates dropped)"
+          % (n, getattr(drop_near_duplicates, "dropped", 0)), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,20 @@ Reads the Reuters-21578 SGML files (latin-1; default: every reut2-*.sgm in
   its original hard wrapping and indented paragraph starts;
 - SGML entities are decoded (&lt; &gt; &amp; &quot; &#N;); control characters
   that entities produce (&#2; &#3; &#5; ...) are dropped;
-- the trailing "Reuter" sign-off line is removed.
+- the trailing "Reuter" sign-off line is removed;
+- with --dedup=J (default 0.3), a story is dropped when its word-5-gram set
+  (lower case, letters and digits) has Jaccard >= J, or containment
+  |A&B|/min(|A|,|B|) >= 0.5, with an earlier kept story: the collection's own
+  re-sent items and templated reports would otherwise give two generated
+  clusters the same content under different labels (0 keeps all). Exact
+  sets, no sketching, so the result never depends on wiredup itself.
 
 Output order is file order, then record order: the same input gives the same
 bytes. The output belongs under build/ (the data must never be copied into
 the repository). Python 3 standard library only.
 """
 import argparse
+import collections
 import glob
 import json
 import os
@@ -75,12 +82,49 @@ def stories(path, min_words):
                "title": title_s, "text": text}
 
 
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def shingle_set(text, k=5):
+    w = WORD.findall(text.lower())
+    return {tuple(w[i:i + k]) for i in range(max(len(w) - k + 1, 1))} if w else set()
+
+
+def drop_near_duplicates(records, jaccard, containment=0.5):
+    """Yields the records (dicts with "text") that are not near duplicates
+    of an earlier kept one; counts the dropped in drop_near_duplicates.dropped."""
+    index = collections.defaultdict(list)   # shingle -> kept record numbers
+    sizes = []
+    drop_near_duplicates.dropped = 0
+    for rec in records:
+        s = shingle_set(rec["text"])
+        shared = collections.Counter()
+        for g in s:
+            for j in index.get(g, ()):
+                shared[j] += 1
+        dup = False
+        for j, k in shared.items():
+            if k / (len(s) + sizes[j] - k) >= jaccard or k / max(min(len(s), sizes[j]), 1) >= containment:
+                dup = True
+                break
+        if dup:
+            drop_near_duplicates.dropped += 1
+            continue
+        n = len(sizes)
+        sizes.append(len(s))
+        for g in s:
+            index[g].append(n)
+        yield rec
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     default_dir = os.path.join(here, "..", "..", "shared", "datasets", "reuters21578")
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("inputs", nargs="*", help="reut2-*.sgm files or a folder holding them")
     ap.add_argument("--min-words", type=int, default=80, help="shortest body kept (default 80)")
+    ap.add_argument("--dedup", type=float, default=0.3,
+                    help="drop stories with word-5-gram Jaccard >= this with an earlier one (0: off)")
     ap.add_argument("--out", default="-", help="output file (default: stdout)")
     a = ap.parse_args()
     files = []
@@ -93,13 +137,16 @@ def main():
         sys.exit("reuters2jsonl: no reut2-*.sgm files found")
     out = sys.stdout if a.out == "-" else open(a.out, "w", encoding="utf-8", newline="\n")
     n = 0
-    for path in files:
-        for st in stories(path, a.min_words):
-            out.write(json.dumps(st, ensure_ascii=False) + "\n")
-            n += 1
+    recs = (st for path in files for st in stories(path, a.min_words))
+    if a.dedup > 0:
+        recs = drop_near_duplicates(recs, a.dedup)
+    for st in recs:
+        out.write(json.dumps(st, ensure_ascii=False) + "\n")
+        n += 1
     if out is not sys.stdout:
         out.close()
-    print("reuters2jsonl: %d stories from %d files" % (n, len(files)), file=sys.stderr)
+    print("reuters2jsonl: %d stories from %d files (%d near duplicates dropped)"
+          % (n, len(files), getattr(drop_near_duplicates, "dropped", 0)), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,9 @@ else
     bad "100 MB single line"; cat "$tmp/big.err"
 fi
 
+# The generator: same seed, same bytes; labels complete.
+if sh "$here/gen-test.sh" "$prog"; then ok "generator"; else bad "generator"; fi
+
 # uniq answers a trickling input record by record.
 if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "uniq trickle"; fi
 

@@ -232,13 +232,19 @@ static int drop_near_duplicates(gen_corpus *C, const gen_config *c)
     return 0;
 }
 
-/* Adds the letters-only words of the clean bodies to the word pool. */
-static void build_word_pool(gen_corpus *C)
+/*
+ * The vocabulary of reuse noise: GEN_VOCAB words drawn by frequency (every
+ * letters-only word of 2 to 15 letters in the clean bodies is a candidate;
+ * reservoir sampling with a fixed seed), kept in a small array so that
+ * replacing a word costs no cache miss.
+ */
+#define GEN_VOCAB 4096
+static void build_vocab(gen_corpus *C)
 {
-    size_t cap = 0;
-    for (size_t k = 0; k < C->n; k++) cap += C->b[k].clean_len / 4 + 1;
-    C->words = malloc(cap * sizeof *C->words);
-    if (!C->words) gen_oom();
+    C->vocab = calloc(GEN_VOCAB, sizeof *C->vocab);
+    if (!C->vocab) gen_oom();
+    gen_rng r = gen_rng_make(0x564f4341ULL, 0, 0);
+    uint64_t seen = 0;
     for (size_t k = 0; k < C->n; k++) {
         const char *s = C->arena.data + C->b[k].clean_off;
         size_t n = C->b[k].clean_len, i = 0;
@@ -247,11 +253,23 @@ static void build_word_pool(gen_corpus *C)
             size_t w = i;
             while (i < n && is_alpha((unsigned char)s[i])) i++;
             size_t len = i - w;
-            int clean = i >= n || !((unsigned char)s[i] & 0x80);
-            if (len >= 2 && len <= 24 && clean && (w == 0 || !((unsigned char)s[w - 1] & 0x80)) &&
-                C->nwords < cap)
-                C->words[C->nwords++] = (uint64_t)(C->b[k].clean_off + w) << 8 | len;
+            int glued = (i < n && ((unsigned char)s[i] & 0x80)) ||
+                        (w > 0 && ((unsigned char)s[w - 1] & 0x80));
+            if (len < 2 || len > 15 || glued) continue;
+            uint64_t slot = seen < GEN_VOCAB ? seen : gen_below(&r, seen + 1);
+            seen++;
+            if (slot < GEN_VOCAB) {
+                C->vocab[slot][0] = (char)len;
+                for (size_t q = 0; q < len; q++)
+                    C->vocab[slot][1 + q] = (char)(s[w + q] | 0x20);
+            }
         }
+    }
+    C->nvocab = seen < GEN_VOCAB ? seen : GEN_VOCAB;
+    if (C->nvocab == 0) { /* no word at all: digits only; use a stand-in */
+        C->vocab[0][0] = 4;
+        memcpy(C->vocab[0] + 1, "word", 4);
+        C->nvocab = 1;
     }
 }
 
@@ -380,7 +398,7 @@ int gen_corpus_load(gen_corpus *C, const gen_config *c)
                   (unsigned long long)C->too_long);
         return WD_EXIT_INPUT;
     }
-    build_word_pool(C);
+    build_vocab(C);
     return 0;
 }
 
@@ -388,6 +406,6 @@ void gen_corpus_free(gen_corpus *C)
 {
     wd_buf_free(&C->arena);
     free(C->b);
-    free(C->words);
+    free(C->vocab);
     memset(C, 0, sizeof *C);
 }

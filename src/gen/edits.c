@@ -60,11 +60,12 @@ static const char *const month_ap[12] = { "Jan.", "Feb.", "March", "April", "May
 
 /* Copy-edit substitution pairs: an outlet uses each forward, backward or not
  * at all. "<" stands for "remove the angle brackets of <Company>". */
-static const struct { const char *a, *b; } subs[] = {
-    { "pct", "percent" }, { "mln", "million" }, { "bln", "billion" }, { "dlrs", "dollars" },
-    { "said", "says" },   { "cts", "cents" },   { "U.S.", "US" },     { "pct", "per cent" },
-    { "vs", "versus" },   { "Corp", "Corporation" }, { "govt", "government" },
-    { "qtr", "quarter" }, { "shr", "share" },   { "yr", "year" },     { "<", "" }
+#define SUB(a, b) { a, b, sizeof a - 1, sizeof b - 1 }
+static const struct { const char *a, *b; size_t al, bl; } subs[] = {
+    SUB("pct", "percent"), SUB("mln", "million"), SUB("bln", "billion"), SUB("dlrs", "dollars"),
+    SUB("said", "says"),   SUB("cts", "cents"),   SUB("U.S.", "US"),     SUB("pct", "per cent"),
+    SUB("vs", "versus"),   SUB("Corp", "Corporation"), SUB("govt", "government"),
+    SUB("qtr", "quarter"), SUB("shr", "share"),   SUB("yr", "year"),     SUB("<", "")
 };
 #define NSUBS (sizeof subs / sizeof *subs)
 
@@ -136,48 +137,60 @@ void gen_scratch_free(gen_scratch *S)
  * and a reuse shares 12 % with the original (Jaccard 0.06), far below any
  * duplicate threshold, so reuses are distinct stories with distinct labels.
  * ------------------------------------------------------------------------- */
-static void perturb(wd_buf *dst, const char *s, size_t n, const gen_corpus *C, gen_rng *P,
+/* Byte classes: letters, digits, and bytes of multi-byte characters. */
+enum { C_LOWER = 1, C_UPPER = 2, C_DIGIT = 4, C_HIGH = 8, C_WORD = 7 };
+static const uint8_t cls[256] = {
+    ['0' ... '9'] = C_DIGIT, ['A' ... 'Z'] = C_UPPER, ['a' ... 'z'] = C_LOWER,
+    [0x80 ... 0xff] = C_HIGH
+};
+
+static void perturb(wd_buf *dst, const char *str, size_t n, const gen_corpus *C, gen_rng *P,
                     double noise)
 {
-    size_t i = 0;
-    gen_room(dst, n + 64);
+    const unsigned char *s = (const unsigned char *)str;
+    const uint32_t thresh = (uint32_t)(noise * 65536.0);
+    uint64_t bits = 0;
+    int nbits = 0;
+    size_t i = 0, done = 0; /* str[done..) is not yet in dst */
+    gen_room(dst, n + n / 2 + 64);
     while (i < n) {
-        size_t w = i;
-        while (i < n && !is_alnum((unsigned char)s[i])) i++;
-        gen_put(dst, s + w, i - w);
+        while (i < n && !(cls[s[i]] & C_WORD)) i++;
         if (i >= n) break;
-        w = i;
-        int digits = 1, upper = 0, lower = 0;
-        while (i < n && is_alnum((unsigned char)s[i])) {
-            unsigned char c = (unsigned char)s[i++];
-            digits &= is_digit(c);
-            upper += is_upper(c);
-            lower += is_lower(c);
-        }
+        size_t w = i;
+        unsigned seen = 0;
+        while (i < n && (cls[s[i]] & C_WORD)) seen |= cls[s[i++]];
         size_t len = i - w;
-        int glued = (w > 0 && ((unsigned char)s[w - 1] & 0x80)) || (i < n && ((unsigned char)s[i] & 0x80));
-        if (glued || !gen_chance(P, noise)) {
-            gen_put(dst, s + w, len);
-            continue;
+        int glued = (w > 0 && (cls[s[w - 1]] & C_HIGH)) || (i < n && (cls[s[i]] & C_HIGH));
+        if (nbits == 0) {
+            bits = gen_next(P);
+            nbits = 4;
         }
-        if (digits) {
-            char *o = gen_room(dst, len);
-            for (size_t k = 0; k < len; k++)
-                o[k] = (char)((k == 0 && len > 1 ? '1' : '0') + gen_below(P, k == 0 && len > 1 ? 9 : 10));
+        uint32_t u = (uint32_t)(bits & 0xffff);
+        bits >>= 16;
+        nbits--;
+        if (glued || u >= thresh) continue;
+        gen_put(dst, str + done, w - done);
+        done = i;
+        char *o = gen_room(dst, len > 16 ? len : 16);
+        if (seen == C_DIGIT) {
+            uint64_t d = gen_next(P);
+            for (size_t k = 0; k < len; k++, d >>= 4)
+                o[k] = (char)('0' + (d & 15) % 10);
+            if (len > 1 && o[0] == '0') o[0] = '1';
             dst->len += len;
             continue;
         }
-        uint64_t e = C->words[gen_below(P, C->nwords)];
-        const char *r = C->arena.data + (e >> 8);
-        size_t rl = e & 0xff;
-        char *o = gen_room(dst, rl);
-        int all_up = upper > 1 && lower == 0, cap = is_upper((unsigned char)s[w]);
-        for (size_t k = 0; k < rl; k++) {
-            int c = (unsigned char)r[k];
-            o[k] = (char)(all_up || (k == 0 && cap) ? to_upper(c) : to_lower(c));
+        const char *v = C->vocab[gen_below(P, C->nvocab)];
+        size_t rl = (unsigned char)v[0];
+        memcpy(o, v + 1, 15);
+        if (seen == C_UPPER && len > 1) {
+            for (size_t k = 0; k < rl; k++) o[k] = (char)(o[k] - 32);
+        } else if (cls[s[w]] & C_UPPER) {
+            o[0] = (char)(o[0] - 32);
         }
         dst->len += rl;
     }
+    gen_put(dst, str + done, n - done);
 }
 
 /* ---------------------------------------------------------------------------
@@ -332,6 +345,13 @@ static void split_sentences(gen_scratch *S, const char *s, size_t n)
  * ------------------------------------------------------------------------- */
 static void copyedit(wd_buf *dst, const char *s, size_t n, uint32_t dirs)
 {
+    uint64_t first[4] = {0}; /* first letters of the words this outlet replaces */
+    for (unsigned k = 0; k + 1 < NSUBS; k++) {
+        unsigned dir = (dirs >> (2 * k)) & 3;
+        if (!dir) continue;
+        unsigned char c = (unsigned char)(dir == 1 ? subs[k].a : subs[k].b)[0];
+        first[c >> 6] |= 1ULL << (c & 63);
+    }
     gen_room(dst, n + n / 8 + 16);
     size_t i = 0;
     while (i < n) {
@@ -359,15 +379,18 @@ static void copyedit(wd_buf *dst, const char *s, size_t n, uint32_t dirs)
             len = 4, i = w + 4;
         const char *rep = NULL;
         size_t replen = 0;
+        if (!(first[(unsigned char)s[w] >> 6] >> ((unsigned char)s[w] & 63) & 1)) {
+            gen_put(dst, s + w, len);
+            continue;
+        }
         for (unsigned k = 0; k + 1 < NSUBS && !rep; k++) {
             unsigned dir = (dirs >> (2 * k)) & 3;
             if (!dir) continue;
             const char *from = dir == 1 ? subs[k].a : subs[k].b;
-            const char *to = dir == 1 ? subs[k].b : subs[k].a;
-            size_t fl = strlen(from);
+            size_t fl = dir == 1 ? subs[k].al : subs[k].bl;
             if (fl == len && !memcmp(from, s + w, len)) {
-                rep = to;
-                replen = strlen(to);
+                rep = dir == 1 ? subs[k].b : subs[k].a;
+                replen = dir == 1 ? subs[k].bl : subs[k].al;
             }
         }
         if (rep) gen_put(dst, rep, replen);
@@ -543,30 +566,23 @@ static void layout(wd_buf *dst, const char *s, size_t n, unsigned width, unsigne
         const char *nl = memchr(s + i, '\n', n - i);
         size_t end = nl ? (size_t)(nl - s) : n;
         if (!firstpar) gen_puts(dst, para == 0 ? "\n\n" : para == 1 ? "\n" : "\n    ");
-        unsigned col = firstpar || para != 2 ? 0 : 4;
+        size_t col0 = firstpar || para != 2 ? 0 : 4;
         firstpar = 0;
-        if (!width) {
-            gen_put(dst, s + i, end - i);
-        } else {
-            size_t k = i;
-            int first = 1;
-            while (k < end) {
-                const char *sp = memchr(s + k, ' ', end - k);
-                size_t we = sp ? (size_t)(sp - s) : end;
-                size_t wl = we - k;
-                if (!first) {
-                    if (col + 1 + wl > width) {
-                        gen_putc(dst, '\n');
-                        col = 0;
-                    } else {
-                        gen_putc(dst, ' ');
-                        col++;
-                    }
+        size_t at = dst->len, len = end - i;
+        gen_put(dst, s + i, len);
+        if (width) {
+            /* greedy, in place: when a word ends past the width, the space
+             * before it becomes a line break */
+            char *p = dst->data + at;
+            size_t line = 0, last = (size_t)-1;
+            for (size_t k = 0; k <= len; k++) {
+                if (k < len && p[k] != ' ') continue;
+                if (k - line + col0 > width && last != (size_t)-1 && last >= line) {
+                    p[last] = '\n';
+                    line = last + 1;
+                    col0 = 0;
                 }
-                gen_put(dst, s + k, wl);
-                col += (unsigned)wl;
-                first = 0;
-                k = we + 1;
+                last = k;
             }
         }
         i = end + 1;
@@ -702,7 +718,7 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
     /* the story: the base, or the base with reuse noise */
     const char *title = arena + b->title_off, *body = arena + b->clean_off;
     size_t title_len = b->title_len, body_len = b->clean_len;
-    if (r->reuse) {
+    if (r->reuse && c->reuse_noise > 0) {
         gen_rng P = gen_rng_make(c->seed ^ 0x52455553ULL, r->base, r->reuse);
         S->title.len = S->body.len = 0;
         perturb(&S->title, title, title_len, C, &P, c->reuse_noise);
@@ -746,7 +762,8 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
         }
 
         /* sentences kept: truncation, then a dropped sentence */
-        split_sentences(S, body, body_len);
+        if (ed[GEN_TRUNCATE] || ed[GEN_DROP]) split_sentences(S, body, body_len);
+        else add_sent((S->nsent = 0, S), 0, body_len, 0, 0); /* the body as is */
         size_t keep = S->nsent, drop = (size_t)-1;
         if (ed[GEN_TRUNCATE] && S->nsent > 1) {
             double frac = 0.4 + 0.5 * gen_unif(&R);

@@ -70,7 +70,12 @@ static inline char *gen_room(wd_buf *b, size_t n)
 
 static inline void gen_put(wd_buf *b, const char *s, size_t n)
 {
-    if (n) memcpy(gen_room(b, n), s, n);
+    char *o = gen_room(b, n);
+    if (n <= 8) {                 /* words and separators: no call */
+        for (size_t k = 0; k < n; k++) o[k] = s[k];
+    } else {
+        memcpy(o, s, n);
+    }
     b->len += n;
 }
 
@@ -105,8 +110,8 @@ typedef struct gen_corpus {
     wd_buf arena;          /* all strings */
     gen_base *b;           /* bases, in input order */
     size_t n;
-    uint64_t *words;       /* pool of words for reuse noise: off << 8 | len */
-    size_t nwords;
+    char (*vocab)[16];     /* words for reuse noise: vocab[i][0] = length, then */
+    size_t nvocab;         /*   the letters in lower case; by frequency, cache-sized */
     uint64_t read, too_short, too_long, near_dup; /* counts for stats */
 } gen_corpus;
 
