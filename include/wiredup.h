@@ -250,6 +250,14 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n,
 uint64_t wd_index_count(const wd_index *ix);
 
 /*
+ * A hint that the index will hold about docs documents in all: its tables
+ * are sized for them at once instead of growing (and copying) as documents
+ * come. Never changes results; adding more than docs still works.
+ * WD_OK, WD_E_NOMEM, or WD_E_STATE after a failure.
+ */
+int wd_index_reserve(wd_index *ix, uint64_t docs);
+
+/*
  * The cluster of every document: cluster[i] is the number of the earliest
  * document connected to i through verified pairs (connected components), so
  * cluster[i] == i marks the first document of its cluster.

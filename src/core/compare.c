@@ -4,6 +4,7 @@
 
 #include "wiredup.h"
 #include "features.h"
+#include "../text/text_internal.h"
 
 /* Size of the intersection of two sorted, distinct arrays. */
 static size_t intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
@@ -23,16 +24,25 @@ int wd_compare(const wd_params *p, const char *a, size_t a_len,
     if (!out || (!a && a_len) || (!b && b_len)) return WD_E_INVALID;
     int rc = wd_params_check(p);
     if (rc) return rc;
-    wd_minhash mh;
-    if (wd_minhash_init(&mh, p->num_hashes, p->seed)) return WD_E_NOMEM;
+    wd_sketcher sk;
+    if (wd_sketcher_init(&sk, p)) {
+        wd_sketcher_free(&sk);
+        return WD_E_NOMEM;
+    }
     wd_scratch sa = {0}, sb = {0};
     uint32_t *sig = malloc(2 * (size_t)p->num_hashes * sizeof *sig);
     uint8_t ha[16], hb[16];
     unsigned na = 0, nb = 0;
     rc = sig ? WD_OK : WD_E_NOMEM;
-    if (!rc) rc = wd_features(p, &mh, &sa, a, a_len, ha, sig, &na);
-    if (!rc) rc = wd_features(p, &mh, &sb, b, b_len, hb, sig + p->num_hashes, &nb);
+    if (!rc) rc = wd_features(p, &sk, &sa, a, a_len, ha, sig, &na);
+    if (!rc) rc = wd_features(p, &sk, &sb, b, b_len, hb, sig + p->num_hashes, &nb);
+    /* The intersection below merges sorted sets; wd_features() leaves them
+     * unsorted, with room for the sort after them. */
+    if (!rc && (wd_u64s_reserve(&sa.sh, 2 * (size_t)na) || wd_u64s_reserve(&sb.sh, 2 * (size_t)nb)))
+        rc = WD_E_NOMEM;
     if (!rc) {
+        wd_sort_unique_u64(sa.sh.data, na, sa.sh.data + na);
+        wd_sort_unique_u64(sb.sh.data, nb, sb.sh.data + nb);
         memset(out, 0, sizeof *out);
         out->shingles_a = na;
         out->shingles_b = nb;
@@ -54,6 +64,6 @@ int wd_compare(const wd_params *p, const char *a, size_t a_len,
     free(sig);
     wd_scratch_free(&sa);
     wd_scratch_free(&sb);
-    wd_minhash_free(&mh);
+    wd_sketcher_free(&sk);
     return rc;
 }

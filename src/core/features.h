@@ -1,6 +1,6 @@
 /*
  * features.h - everything the index needs from one document's text:
- * normalize -> exact hash -> shingles -> MinHash signature.
+ * normalize -> exact hash -> shingles -> MinHash or OPH signature.
  */
 #ifndef WD_CORE_FEATURES_H
 #define WD_CORE_FEATURES_H
@@ -11,22 +11,38 @@
 #include "wiredup.h"
 #include "../common/buf.h"
 #include "../sketch/minhash.h"
+#include "../sketch/oph.h"
 
-/* Per-thread scratch, reused across documents. */
+/* Per-thread scratch, reused across documents. A cache line of its own:
+ * the lengths change all the time, and two threads' scratch side by side
+ * in an array would bounce that line between their cores. */
 typedef struct wd_scratch {
-    wd_buf norm;    /* normalized text */
-    wd_u64s sh;     /* shingle hashes */
+    _Alignas(64) wd_buf norm;  /* normalized text */
+    wd_u64s sh;                /* shingle hashes */
 } wd_scratch;
 
 void wd_scratch_free(wd_scratch *s);
 
+/* What turns shingles into a signature, prepared once from the parameters:
+ * the permutations of classic MinHash or the probe tables of OPH. */
+typedef struct wd_sketcher {
+    wd_sketch_kind kind;  /* WD_SKETCH_MINHASH or WD_SKETCH_OPH */
+    wd_minhash mh;        /* MinHash permutations (kind == MINHASH) */
+    wd_oph oph;           /* OPH bins and probes (kind == OPH) */
+} wd_sketcher;
+
+/* WD_OK, WD_E_NOMEM, or WD_E_UNSUPPORTED for a sketch without signature. */
+int wd_sketcher_init(wd_sketcher *k, const wd_params *p);
+void wd_sketcher_free(wd_sketcher *k);
+
 /*
  * Computes the XXH3-128 of the normalized text into hash[16], the signature
- * into sig[0..p->num_hashes) and the number of distinct shingles into
- * *shingles (0 for an empty document). Leaves the normalized text and the
- * shingles in s. WD_OK or WD_E_NOMEM.
+ * into sig[0..p->num_hashes) (MinHash or OPH, as k was made) and the
+ * number of distinct shingles into *shingles (0 for an empty document).
+ * Leaves the normalized text and the distinct shingles (in no particular
+ * order: wd_shingle_set) in s. WD_OK or WD_E_NOMEM.
  */
-int wd_features(const wd_params *p, const wd_minhash *m, wd_scratch *s,
+int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
                 const char *text, size_t len,
                 uint8_t hash[16], uint32_t *sig, unsigned *shingles);
 

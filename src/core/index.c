@@ -3,18 +3,22 @@
  * verified pairs and clusters.
  *
  *   batch of texts
- *     | parallel (OpenMP, any order)   normalize, exact hash, shingles,
- *     |                                MinHash signature, LSH band keys
+ *     | every thread, chunks of 8      normalize, exact hash, shingles,
+ *     | in any order                   MinHash/OPH signature, LSH band keys
  *     v
- *   sequential, in input order         exact set -> LSH query -> verify each
- *                                      candidate -> union -> LSH insert
+ *   thread 0, in input order           exact set -> LSH query -> verify each
+ *   (overlapping the above)            candidate -> union -> LSH insert
  *
  * Only the first half depends on the thread count, and it writes each
  * document's results to that document's own slots, so the second half sees
  * the same data in the same order for any thread count or batch size: the
- * output is deterministic by construction.
+ * output is deterministic by construction. The matching thread takes each
+ * document as soon as its chunk is sketched, and sketches chunks itself
+ * while it waits, so the sequential half overlaps the parallel one.
  */
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +28,14 @@
 #include "../index/exact.h"
 #include "../index/lsh.h"
 #include "../sketch/minhash.h"
+#include "../text/text_internal.h"
+
+/* Documents sketched together (see wd_index_add). */
+#define CHUNK 8
 
 struct wd_index {
     wd_params p;            /* resolved parameters (bands, rows, threads set) */
-    wd_minhash mh;          /* MinHash permutations */
+    wd_sketcher sk;         /* MinHash permutations or OPH tables */
     wd_lsh lsh;             /* band buckets */
     wd_exact exact;         /* exact-duplicate set */
     wd_uf uf;               /* clusters */
@@ -39,8 +47,11 @@ struct wd_index {
     unsigned nthreads;      /* threads used for sketching */
     uint64_t *keys;         /* band keys of the current batch */
     uint8_t *hashes;        /* exact hashes of the current batch, 16 bytes each */
+    signed char *status;    /* per document of the batch: wd_features() result */
+    atomic_uchar *ready;    /* per chunk of the batch (see wd_index_add) */
     size_t batch_cap;       /* documents keys/hashes can hold */
     wd_u64s cands;          /* candidate list of the document being matched */
+    size_t *where;          /* bands: LSH slots the document's insert will take */
     wd_pair_fn on_pair;     /* pair callback or NULL */
     void *on_pair_ctx;
     int failed;             /* latched error: WD_OK or the first failure */
@@ -61,8 +72,11 @@ int wd_index_create(const wd_params *p, wd_index **out)
     wd_exact_init(&ix->exact);
     wd_uf_init(&ix->uf);
     wd_lsh_init(&ix->lsh, ix->p.bands, ix->p.rows, p->seed ^ 0x6c7368ULL);
-    ix->scratch = calloc(ix->nthreads, sizeof *ix->scratch);
-    if (!ix->scratch || wd_minhash_init(&ix->mh, p->num_hashes, p->seed)) {
+    /* aligned: one cache line per thread's scratch (see wd_scratch) */
+    ix->scratch = aligned_alloc(64, ix->nthreads * sizeof *ix->scratch);
+    if (ix->scratch) memset(ix->scratch, 0, ix->nthreads * sizeof *ix->scratch);
+    ix->where = malloc(ix->p.bands * sizeof *ix->where);
+    if (!ix->scratch || !ix->where || wd_sketcher_init(&ix->sk, p)) {
         wd_index_free(ix);
         return WD_E_NOMEM;
     }
@@ -73,7 +87,7 @@ int wd_index_create(const wd_params *p, wd_index **out)
 void wd_index_free(wd_index *ix)
 {
     if (!ix) return;
-    wd_minhash_free(&ix->mh);
+    wd_sketcher_free(&ix->sk);
     wd_lsh_free(&ix->lsh);
     wd_exact_free(&ix->exact);
     wd_uf_free(&ix->uf);
@@ -84,7 +98,10 @@ void wd_index_free(wd_index *ix)
     free(ix->nsh);
     free(ix->keys);
     free(ix->hashes);
+    free(ix->status);
+    free((void *)ix->ready);
     wd_u64s_free(&ix->cands);
+    free(ix->where);
     free(ix);
 }
 
@@ -104,20 +121,38 @@ uint64_t wd_index_count(const wd_index *ix)
     return ix->n;
 }
 
+/* Room for cap documents in the per-document arrays. */
+static int reserve_docs(wd_index *ix, uint64_t cap)
+{
+    const size_t H = ix->p.num_hashes;
+    if (cap <= ix->cap) return WD_OK;
+    if (cap > SIZE_MAX / (H * sizeof *ix->sigs)) return WD_E_NOMEM;
+    uint32_t *s = realloc(ix->sigs, cap * H * sizeof *s);
+    if (!s) return WD_E_NOMEM;
+    ix->sigs = s;
+    unsigned *c = realloc(ix->nsh, cap * sizeof *c);
+    if (!c) return WD_E_NOMEM;
+    ix->nsh = c;
+    ix->cap = cap;
+    return WD_OK;
+}
+
+int wd_index_reserve(wd_index *ix, uint64_t docs)
+{
+    if (!ix) return WD_E_INVALID;
+    if (ix->failed) return WD_E_STATE;
+    if (reserve_docs(ix, docs) || wd_lsh_reserve(&ix->lsh, docs)) return WD_E_NOMEM;
+    return WD_OK;
+}
+
 /* Room for n more documents in the per-document arrays and the batch. */
 static int reserve(wd_index *ix, size_t n)
 {
-    const size_t H = ix->p.num_hashes, B = ix->p.bands;
+    const size_t B = ix->p.bands;
     if (ix->n + n > ix->cap) {
         uint64_t cap = ix->cap + ix->cap / 2 + 1024;
         if (cap < ix->n + n) cap = ix->n + n;
-        uint32_t *s = realloc(ix->sigs, cap * H * sizeof *s);
-        if (!s) return WD_E_NOMEM;
-        ix->sigs = s;
-        unsigned *c = realloc(ix->nsh, cap * sizeof *c);
-        if (!c) return WD_E_NOMEM;
-        ix->nsh = c;
-        ix->cap = cap;
+        if (reserve_docs(ix, cap)) return WD_E_NOMEM;
     }
     if (n > ix->batch_cap) {
         uint64_t *k = realloc(ix->keys, n * B * sizeof *k);
@@ -126,15 +161,61 @@ static int reserve(wd_index *ix, size_t n)
         uint8_t *h = realloc(ix->hashes, n * 16);
         if (!h) return WD_E_NOMEM;
         ix->hashes = h;
+        signed char *st = realloc(ix->status, n);
+        if (!st) return WD_E_NOMEM;
+        ix->status = st;
+        atomic_uchar *r = realloc(ix->ready, (n + CHUNK - 1) / CHUNK * sizeof *r);
+        if (!r) return WD_E_NOMEM;
+        ix->ready = r;
         ix->batch_cap = n;
     }
     return wd_uf_grow(&ix->uf, n);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Insertion sort of v[0..n) without repeats; returns the count. */
+static size_t sort_small(uint64_t *v, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        v[j] = x;
+    }
+    size_t m = n ? 1 : 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] != v[m - 1]) v[m++] = v[i];
+    return m;
+}
+
+/*
+ * Sorts the candidates ascending and drops repeats; returns how many
+ * remain, or SIZE_MAX when out of memory. A document with close earlier
+ * copies gets each of them from most of its bands, so long lists are
+ * mostly repeats: they are first thinned through a small hash set (its
+ * table after the list), then the few left are sorted.
+ */
+static size_t sort_candidates(wd_u64s *c)
+{
+    size_t n = c->len;
+    if (n <= 32) return sort_small(c->data, n);
+    size_t slots = 64;
+    while (slots < 2 * n) slots <<= 1;
+    if (wd_u64s_reserve(c, n + slots)) return SIZE_MAX;
+    uint64_t *v = c->data, *tab = v + n;
+    unsigned shift = 64 - (unsigned)__builtin_ctzll(slots);
+    memset(tab, 0xFF, slots * sizeof *tab);  /* UINT64_MAX: free (no such document) */
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t x = v[k];
+        size_t i = (size_t)((x * 0x9e3779b97f4a7c15ULL) >> shift);
+        while (tab[i] != UINT64_MAX && tab[i] != x) i = (i + 1) & (slots - 1);
+        if (tab[i] == UINT64_MAX) {
+            tab[i] = x;
+            v[u++] = x;
+        }
+    }
+    if (u <= 32) return sort_small(v, u);
+    return wd_sort_unique_u64(v, u, v + u);  /* the table's room serves as its buffer */
 }
 
 /* Reports a verified pair and joins the clusters. */
@@ -179,15 +260,17 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         return found(ix, first, d, 1.0f, 1.0f, WD_MATCH_EXACT);
     }
     ix->cands.len = 0;
-    if (wd_lsh_query(&ix->lsh, keys, &ix->cands)) return WD_E_NOMEM;
-    if (ix->cands.len > 1) qsort(ix->cands.data, ix->cands.len, sizeof *ix->cands.data, cmp_u64);
+    if (wd_lsh_query_at(&ix->lsh, keys, &ix->cands, ix->where)) return WD_E_NOMEM;
+    size_t nc = sort_candidates(&ix->cands);
+    if (nc == SIZE_MAX) return WD_E_NOMEM;
     const uint32_t *sd = ix->sigs + d * H;
-    uint64_t prev = UINT64_MAX;
     double best_j = -1.0; /* as double: a float can round two equal estimates apart */
-    for (size_t k = 0; k < ix->cands.len; k++) {
+    for (size_t k = 0; k < nc; k++) {
         uint64_t c = ix->cands.data[k];
-        if (c == prev) continue;
-        prev = c;
+        if (k + 1 < nc) { /* the next signature, while this one is compared */
+            const char *nx = (const char *)(ix->sigs + ix->cands.data[k + 1] * H);
+            for (size_t off = 0; off < H * sizeof *ix->sigs; off += 64) __builtin_prefetch(nx + off);
+        }
         unsigned agree = wd_sig_agree(sd, ix->sigs + c * H, H);
         double j = (double)agree / H;
         double ct = wd_containment_est(j, nd, ix->nsh[c]);
@@ -205,7 +288,95 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
-    return wd_lsh_insert(&ix->lsh, keys, d);
+    return wd_lsh_insert_at(&ix->lsh, keys, d, ix->where);
+}
+
+/*
+ * The work of one wd_index_add(): documents are sketched in chunks of
+ * CHUNK, claimed from a shared counter by every thread; thread 0 (the
+ * calling thread) matches the documents in input order as their chunks
+ * complete, and sketches the next unclaimed chunk whenever the document it
+ * needs is not ready yet. So matching overlaps sketching, no thread waits
+ * for a whole batch, and with one thread the two simply alternate chunk by
+ * chunk (which keeps each chunk's data in cache until it is matched).
+ */
+typedef struct add_job {
+    wd_index *ix;
+    const wd_doc *docs;
+    size_t n;                   /* documents in the batch */
+    uint64_t base;              /* number of the first */
+    size_t nchunks;
+    atomic_size_t next;         /* next chunk to claim */
+    atomic_uchar *ready;        /* per chunk: 1 once sketched (release) */
+    atomic_int stop;            /* matching ended: claim nothing more */
+} add_job;
+
+/* Sketches one unclaimed chunk; 0 when there is none left. */
+static int sketch_chunk(add_job *J, wd_scratch *s)
+{
+    if (atomic_load_explicit(&J->stop, memory_order_relaxed)) return 0;
+    size_t c = atomic_fetch_add_explicit(&J->next, 1, memory_order_relaxed);
+    if (c >= J->nchunks) return 0;
+    wd_index *ix = J->ix;
+    const unsigned H = ix->p.num_hashes, B = ix->p.bands;
+    size_t end = (c + 1) * CHUNK < J->n ? (c + 1) * CHUNK : J->n;
+    for (size_t i = c * CHUNK; i < end; i++) {
+        uint64_t d = J->base + i;
+        uint32_t *sig = ix->sigs + d * H;
+        int r = wd_features(&ix->p, &ix->sk, s, J->docs[i].text, J->docs[i].len,
+                            ix->hashes + i * 16, sig, &ix->nsh[d]);
+        ix->status[i] = (signed char)r;
+        if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
+    }
+    atomic_store_explicit(&J->ready[c], 1, memory_order_release);
+    return 1;
+}
+
+/* Waiting for another thread's chunk: brief, so spin a little, then yield
+ * the core (the machine may be shared). */
+static void wait_a_bit(unsigned *spins)
+{
+    if (++*spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else {
+        sched_yield();
+    }
+}
+
+static int chunk_ready(add_job *J, size_t i)
+{
+    return atomic_load_explicit(&J->ready[i / CHUNK], memory_order_acquire);
+}
+
+/* Thread 0: match in input order, sketching while waiting. */
+static int match_all(add_job *J, wd_match *matches)
+{
+    wd_index *ix = J->ix;
+    const unsigned B = ix->p.bands;
+    wd_scratch *s = &ix->scratch[0];
+    int rc = WD_OK;
+    for (size_t i = 0; i < J->n; i++) {
+        unsigned spins = 0;
+        while (!chunk_ready(J, i))
+            if (!sketch_chunk(J, s)) wait_a_bit(&spins);
+        if (ix->status[i]) {
+            rc = ix->status[i];
+            break;
+        }
+        /* The LSH lookups of a document are cache misses in a big index;
+         * they follow from its band keys alone, so they are requested a
+         * document ahead and arrive while this one is verified. */
+        if (i + 1 < J->n && chunk_ready(J, i + 1) && !ix->status[i + 1])
+            wd_lsh_prefetch(&ix->lsh, ix->keys + (i + 1) * B);
+        wd_match tmp, *m = matches ? &matches[i] : &tmp;
+        rc = match_one(ix, J->base + i, ix->keys + i * B, ix->hashes + i * 16, m);
+        ix->n = J->base + i + 1;
+        if (rc) break;
+    }
+    atomic_store_explicit(&J->stop, 1, memory_order_relaxed);
+    return rc;
 }
 
 int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
@@ -217,38 +388,26 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
     int rc = reserve(ix, n);
     if (rc) return ix->failed = rc;
 
-    const unsigned H = ix->p.num_hashes, B = ix->p.bands;
-    const uint64_t base = ix->n;
-    int err = WD_OK;
-    /* A parallel region per tiny batch costs more than it saves (and
-     * busy-waiting threads hurt on a loaded machine). */
-    unsigned nt = n < ix->nthreads ? (unsigned)n : ix->nthreads;
-    #pragma omp parallel num_threads(nt) if (n >= 64)
+    add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
+                  .nchunks = (n + CHUNK - 1) / CHUNK, .ready = ix->ready };
+    atomic_init(&J.next, 0);
+    atomic_init(&J.stop, 0);
+    for (size_t c = 0; c < J.nchunks; c++) atomic_init(&J.ready[c], 0);
+    /* A parallel region per tiny batch costs more than it saves. */
+    unsigned nt = n < 64 ? 1 : ix->nthreads;
+    if (nt > J.nchunks) nt = (unsigned)J.nchunks;
+    #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        wd_scratch *s = &ix->scratch[omp_get_thread_num()];
-        #pragma omp for schedule(dynamic, 16)
-        for (size_t i = 0; i < n; i++) {
-            uint64_t d = base + i;
-            uint32_t *sig = ix->sigs + d * H;
-            int r = wd_features(&ix->p, &ix->mh, s, docs[i].text, docs[i].len,
-                                ix->hashes + i * 16, sig, &ix->nsh[d]);
-            if (r) {
-                #pragma omp critical(wd_index_err)
-                err = err ? err : r;
-            } else {
-                wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
-            }
+        int t = omp_get_thread_num();
+        if (t == 0) {
+            rc = match_all(&J, matches);
+        } else {
+            wd_scratch *s = &ix->scratch[t];
+            while (sketch_chunk(&J, s)) {}
         }
     }
-    if (err) return ix->failed = err;
-
-    for (size_t i = 0; i < n; i++) {
-        wd_match tmp, *m = matches ? &matches[i] : &tmp;
-        rc = match_one(ix, base + i, ix->keys + i * B, ix->hashes + i * 16, m);
-        ix->n = base + i + 1;
-        if (rc) return ix->failed = rc;
-    }
-    return WD_OK;
+    if (rc) ix->failed = rc;
+    return rc;
 }
 
 int wd_index_clusters(const wd_index *ix, uint64_t *cluster)

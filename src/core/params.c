@@ -45,7 +45,7 @@ int wd_params_check(const wd_params *p)
     if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
     if (p->max_distance > 64) return WD_E_INVALID;
     /* Not built yet: accepted by the type, refused until implemented. */
-    if (p->sketch != WD_SKETCH_MINHASH) return WD_E_UNSUPPORTED;
+    if (p->sketch == WD_SKETCH_SIMHASH) return WD_E_UNSUPPORTED;
     return WD_OK;
 }
 

@@ -29,9 +29,16 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#if defined(__SSE2__) && !defined(WD_TEXT_PORTABLE)
+#include <emmintrin.h>
+#define WD_NORMALIZE_SSE2 1
+#endif
+
+#include "normalize_simd.h"
 #include "script.h"
 #include "text_internal.h"
 #include "utf8.h"
+#include "../common/cpu.h"
 
 /* What the output ends with. A separator after a token writes its space at
  * once ("eager" spaces, so the ASCII loop never looks back); wd_normalize()
@@ -147,16 +154,49 @@ static size_t next_non_ascii(const unsigned char *s, size_t i, size_t n)
 /* Appends the tokens of the ASCII bytes s[0..m) at d[o] and returns the new
  * length. d needs room for o + m + 1 bytes: at most one byte per input byte
  * plus the space that ends a Han/Kana token. Every byte is stored, folded or
- * as a space, and kept unless it is a second separator in a row, so the loop
- * has no branch (word boundaries are too frequent to predict) and its only
- * dependency chain is one add per byte. */
+ * as a space, and kept unless it is a second separator in a row, so the
+ * scalar loop has no branch (word boundaries are too frequent to predict)
+ * and its only dependency chain is one add per byte. With SSE2, sixteen
+ * bytes are folded and classified at once; a block without two separators
+ * in a row (about half of news text) is stored whole. */
 static size_t ascii_run(const unsigned char *s, size_t m, char *d, size_t o,
                         int *kind)
 {
     if (m == 0) return o;
     if (*kind == K_SOLO) d[o++] = ' ';  /* right for a word and a separator alike */
     unsigned prev_sep = *kind != K_WORD;
-    for (size_t i = 0; i < m; i++) {
+    size_t i = 0;
+#ifdef WD_NORMALIZE_SSE2
+    /* Bytes are < 0x80 here, so signed compares order them correctly. */
+    const __m128i sp = _mm_set1_epi8(0x20);
+    const __m128i a0 = _mm_set1_epi8('a' - 1), z1 = _mm_set1_epi8('z' + 1);
+    const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+    for (; i + 16 <= m; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i low = _mm_or_si128(x, sp);  /* A-Z -> a-z */
+        __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(low, a0), _mm_cmplt_epi8(low, z1));
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(x, d0), _mm_cmplt_epi8(x, d9));
+        __m128i word = _mm_or_si128(alpha, digit);
+        __m128i fold = _mm_or_si128(_mm_or_si128(_mm_and_si128(alpha, low),
+                                                 _mm_and_si128(digit, x)),
+                                    _mm_andnot_si128(word, sp));
+        unsigned sep = (unsigned)_mm_movemask_epi8(word) ^ 0xFFFFu;
+        unsigned keep = ~(sep & ((sep << 1) | prev_sep)) & 0xFFFFu;
+        prev_sep = sep >> 15;
+        if (keep == 0xFFFFu) {
+            _mm_storeu_si128((__m128i *)(void *)(d + o), fold);
+            o += 16;
+            continue;
+        }
+        unsigned char f[16];
+        _mm_storeu_si128((__m128i *)(void *)f, fold);
+        for (int j = 0; j < 16; j++) {
+            d[o] = (char)f[j];
+            o += (keep >> j) & 1;
+        }
+    }
+#endif
+    for (; i < m; i++) {
         unsigned v = ascii_fold[s[i]];
         unsigned sep = v == ' ';
         d[o] = (char)v;
@@ -165,6 +205,22 @@ static size_t ascii_run(const unsigned char *s, size_t m, char *d, size_t o,
     }
     *kind = prev_sep ? K_SEP : K_WORD;
     return o;
+}
+
+_Static_assert((int)K_SEP == (int)WD_K_SEP && (int)K_WORD == (int)WD_K_WORD &&
+                   (int)K_SOLO == (int)WD_K_SOLO,
+               "normalize_simd.h mirrors the output states");
+
+/* ascii_run() on the active ISA: the vector versions give the same bytes
+ * (tests/unit/test_isa.c) and need WD_ASCII_RUN_SLACK bytes of room. */
+static inline size_t ascii_fast(const unsigned char *s, size_t m, char *d, size_t o,
+                                int *kind)
+{
+    switch (wd_isa_active()) {
+    case WD_ISA_AVX512: return wd_ascii_run_avx512(s, m, d, o, kind);
+    case WD_ISA_AVX2: return wd_ascii_run_avx2(s, m, d, o, kind);
+    default: return ascii_run(s, m, d, o, kind);
+    }
 }
 
 /* ---------------------------------------------------------------------------
@@ -245,18 +301,22 @@ enum {
 static unsigned char bmp_info[0x10000];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
+/* The class of a code point: letters and digits (L*, N*) make words,
+ * marks (M*) attach, everything else separates. */
+static unsigned class_of(int32_t cp, const utf8proc_property_t *p)
+{
+    int cat = p->category;
+    if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+        (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
+        return wd_script_solo(cp) ? C_SOLO : C_WORD;
+    if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME) return C_MARK;
+    return C_SEP;
+}
+
 static unsigned info_compute(int32_t cp)
 {
     const utf8proc_property_t *p = utf8proc_get_property(cp);
-    int cat = p->category;
-    unsigned info;
-    if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-        (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO))
-        info = wd_script_solo(cp) ? C_SOLO : C_WORD;
-    else if (cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME)
-        info = C_MARK;
-    else
-        info = C_SEP;
+    unsigned info = class_of(cp, p);
     /* Conjoining jamo compose by arithmetic, which the property tables do
      * not show: never a shortcut. */
     if (cp >= 0x1100 && cp <= 0x11FF) return info;
@@ -297,6 +357,12 @@ static void bmp_init(void)
 static inline unsigned cp_info(int32_t cp)
 {
     return cp < 0x10000 ? bmp_info[cp] : info_compute(cp);
+}
+
+/* Just the class (C_CLASS bits); bmp_init() must have run. */
+static inline unsigned cp_class(int32_t cp)
+{
+    return cp < 0x10000 ? bmp_info[cp] & C_CLASS : class_of(cp, utf8proc_get_property(cp));
 }
 
 /* ---------------------------------------------------------------------------
@@ -345,7 +411,7 @@ static void emit(const int32_t *b, size_t w, wd_buf *out, int *kind)
             o = put(d, o, kind, u[0] ? C_WORD : C_SEP, u, 1);
         } else {
             int len = wd_utf8_encode(cp, u);
-            o = put(d, o, kind, cp_info(cp) & C_CLASS, u, len);
+            o = put(d, o, kind, cp_class(cp), u, len);
         }
     }
     out->len = o;
@@ -365,16 +431,20 @@ static int flush(int32_t *b, size_t w, wd_buf *out, int *kind)
 
 /* Runs the general path over s[0..n) and appends the tokens to out. Code
  * points are decomposed (with case folding) into the per-thread scratch and
- * normalized together there; with shortcut set, a stable code point first
- * flushes what is pending and then is copied as it is. Each byte that does
- * not start a valid sequence is a separator that composes with nothing:
- * U+0020 in the pending stream, or a flush and a space with the shortcut. */
+ * normalized together there. With shortcut set, a code point that provably
+ * normalizes to itself whatever its neighbours (stable, or self with a safe
+ * successor) first flushes what is pending and is then copied as it is.
+ * Each byte that does not start a valid sequence is a separator that
+ * composes with nothing: U+0020 in the pending stream, or a flush and a
+ * space with the shortcut. */
 static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind,
                     int shortcut)
 {
     if (n == 0) return WD_OK;
     pthread_once(&bmp_once, bmp_init);
-    if (scratch_reserve(n + 32) != WD_OK) return WD_E_NOMEM;
+    /* Sized for what is pending, not for the run: with the shortcut, most
+     * code points never wait here. */
+    if (scratch_reserve(256) != WD_OK) return WD_E_NOMEM;
     int32_t *buf = tl_scratch.data;
     size_t cap = tl_scratch.cap, w = 0, i = 0;
     int boundclass = UTF8PROC_BOUNDCLASS_START;
@@ -419,9 +489,7 @@ static int slow_run(const unsigned char *s, size_t n, wd_buf *out, int *kind,
                 w += (size_t)r;
                 break;
             }
-            /* Rare long expansion (U+FDFA gives 18): grow for the rest too. */
-            if (scratch_reserve(w + (size_t)r + (n - i) + 32) != WD_OK)
-                return WD_E_NOMEM;
+            if (scratch_reserve(w + (size_t)r) != WD_OK) return WD_E_NOMEM;
             buf = tl_scratch.data;
             cap = tl_scratch.cap;
         }
@@ -450,8 +518,8 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
         size_t fast_end = (p < n && p > i) ? p - 1 : p;
         size_t m = fast_end - i;
         if (m) {
-            if (wd_buf_reserve(out, out->len + m + 1) != WD_OK) goto nomem;
-            out->len = ascii_run(u + i, m, out->data, out->len, &kind);
+            if (wd_buf_reserve(out, out->len + m + 1 + WD_ASCII_RUN_SLACK) != WD_OK) goto nomem;
+            out->len = ascii_fast(u + i, m, out->data, out->len, &kind);
         }
         if (p == n) break;
         size_t q = p + 1;

@@ -1,30 +1,26 @@
 /*
- * shingle.c - normalized text -> sorted, distinct 64-bit shingle hashes.
+ * shingle.c - normalized text -> distinct 64-bit shingle hashes.
  *
  *   word, k = 3:   "the cat sat on"
- *                   h(the) h(cat) h(sat) h(on)       h = XXH3(token, seed)
- *                   \_________________/              XXH3(k hashes, seed)
+ *                   T(the) T(cat) T(sat) T(on)       T = one 128-bit multiply
+ *                   \_________________/              fmix64(sum T_i * m_i)
  *                          \__________________/
  *   char, k = 3:   XXH3(bytes of k consecutive code points, seed)
  *
- * Hashing each token once and then the k fixed-size token hashes costs one
- * short hash per token plus one 8k-byte hash per shingle, whatever the token
- * lengths. Token hashes are hashed in host byte order (little-endian on every
- * supported target), so values are stable across runs and across machines
- * of the same byte order.
+ * (The exact definition is in text.h.) A token of up to 16 bytes is two
+ * masked 8-byte loads and one multiply, with no branch on its length; a
+ * shingle is k multiply-adds and a finalizer, whatever the token lengths.
+ * Words are read in host byte order (little-endian on every supported
+ * target), so values are stable across runs and machines of that order.
  *
  * All work happens inside out: token hashes are written to out->data, each
- * shingle overwrites the first token hash it no longer needs, and the sort
- * uses the space after the shingles as its second buffer, so a reused out
- * never allocates in steady state.
+ * shingle overwrites the first token hash it no longer needs, and repeats
+ * are dropped through a hash set that lives after the shingles, so a reused
+ * out never allocates in steady state. The index only needs the set (MinHash
+ * and OPH ignore order); wd_shingles() sorts it for exact set operations.
  *
- * This is the hot path after normalization, so two things are tuned (the
- * values never change, only how fast they come):
- *   - tokens are found from 64-bit masks of space positions (SSE2, else
- *     SWAR), so there is no per-byte loop and no per-token memchr call;
- *   - sorting distributes on the top bits and finishes with one insertion
- *     pass (wd_sort_unique_u64).
- * A branch-free XXH3 for short tokens was tried and measured no faster.
+ * Tokens are found from 64-bit masks of space positions (SSE2, else SWAR),
+ * so there is no per-byte loop and no per-token memchr call.
  */
 #include "text.h"
 
@@ -188,7 +184,110 @@ size_t wd_sort_unique_u64(uint64_t *v, size_t n, uint64_t *tmp)
 }
 
 /* ---------------------------------------------------------------------------
- * Token hashing
+ * Token and shingle hashing (the definition is in text.h)
+ * ------------------------------------------------------------------------- */
+
+/* The byte masks of a token of len <= 16 read as two little-endian words. */
+static const uint64_t mask_lo[17] = {
+    0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF,
+    ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL
+};
+static const uint64_t mask_hi[17] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFF, 0xFFFFFFFFFFFF, 0xFFFFFFFFFFFFFF, ~0ULL
+};
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);  /* little-endian on every supported target */
+    return v;
+}
+
+static inline uint64_t mul_fold(uint64_t a, uint64_t b)
+{
+    __uint128_t p = (__uint128_t)a * b;
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+/* MurmurHash3's 64-bit finalizer: a bijection with full avalanche. */
+static inline uint64_t fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* Keys of one call: drawn from the seed, so every seed hashes differently. */
+typedef struct shingle_keys {
+    uint64_t seed;
+    uint64_t k0, k1;                 /* token hash */
+    uint64_t mul[WD_MAX_SHINGLE];    /* odd multipliers of the k positions */
+} shingle_keys;
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void keys_init(shingle_keys *K, uint64_t seed, unsigned k)
+{
+    uint64_t st = seed ^ 0x7368696e676c65ULL; /* "shingle" */
+    K->seed = seed;
+    K->k0 = splitmix(&st);
+    K->k1 = splitmix(&st);
+    for (unsigned i = 0; i < k && i < WD_MAX_SHINGLE; i++) K->mul[i] = splitmix(&st) | 1;
+}
+
+/* Hash of the token p[0..len); p[0..16) must be readable when len <= 16. */
+static inline uint64_t token_hash16(const shingle_keys *K, const char *p, size_t len)
+{
+    uint64_t lo = load64(p) & mask_lo[len], hi = load64(p + 8) & mask_hi[len];
+    return mul_fold(lo ^ K->k0, hi ^ (K->k1 + len));
+}
+
+/* Hash of the token s[a..b) of the text s[0..n). */
+static inline uint64_t token_hash(const shingle_keys *K, const char *s, size_t a, size_t b,
+                                  size_t n)
+{
+    size_t len = b - a;
+    if (len > 16) return XXH3_64bits_withSeed(s + a, len, K->seed);
+    if (a + 16 <= n) return token_hash16(K, s + a, len);
+    char pad[16] = {0};  /* near the end: do not read past the text */
+    memcpy(pad, s + a, len);
+    return token_hash16(K, pad, len);
+}
+
+/* Shingle of the token hashes t[0..k). */
+static inline uint64_t combine(const shingle_keys *K, const uint64_t *t, unsigned k)
+{
+    uint64_t acc = 0;
+    for (unsigned i = 0; i < k; i++) acc += t[i] * K->mul[i];
+    return fmix64(acc);
+}
+
+uint64_t wd_token_hash(const char *tok, size_t len, uint64_t seed)
+{
+    shingle_keys K;
+    keys_init(&K, seed, 0);
+    return token_hash(&K, tok, 0, len, len);
+}
+
+uint64_t wd_shingle_combine(const uint64_t *t, unsigned k, uint64_t seed)
+{
+    shingle_keys K;
+    keys_init(&K, seed, k);
+    return combine(&K, t, k);
+}
+
+/* ---------------------------------------------------------------------------
+ * Tokens
  * ------------------------------------------------------------------------- */
 
 /* Bit i set when p[i] == ' ', for the 64 readable bytes at p. */
@@ -216,13 +315,14 @@ static inline uint64_t space_mask64(const char *p)
 #endif
 }
 
-/* Emits the tokens whose starts and ends fall in one 64-byte block at base,
+/* Emits the hashes of the tokens that end in one 64-byte block at base,
  * given its space mask. A token begins at a non-space after a space (carry:
  * the byte before the block was a space, or there was none) and ends at the
- * next space; starts and ends alternate, so the branch below predicts well. */
-static inline size_t block_tokens(const char *s, size_t base, uint64_t sp,
-                                  uint64_t *carry, size_t *start, uint64_t *h,
-                                  size_t t, uint64_t seed)
+ * next space; starts and ends alternate, so the branch below predicts well,
+ * and so does the length test in token_hash() (news words are short). */
+static inline size_t block_tokens(const shingle_keys *K, const char *s, size_t n, size_t base,
+                                  uint64_t sp, uint64_t *carry, size_t *start, uint64_t *h,
+                                  size_t t)
 {
     uint64_t prev = (sp << 1) | *carry;
     *carry = sp >> 63;
@@ -232,7 +332,7 @@ static inline size_t block_tokens(const char *s, size_t base, uint64_t sp,
         unsigned b = ctz64(ev);
         size_t pos = base + b;
         if ((starts >> b) & 1) *start = pos;
-        else h[t++] = XXH3_64bits_withSeed(s + *start, pos - *start, seed);
+        else h[t++] = token_hash(K, s, *start, pos, n);
         ev &= ev - 1;
     }
     return t;
@@ -240,22 +340,19 @@ static inline size_t block_tokens(const char *s, size_t base, uint64_t sp,
 
 /* Writes the hash of every token of s[0..n) (maximal runs of bytes other than
  * ' ') to h and returns how many there were. */
-static size_t hash_tokens(const char *s, size_t n, uint64_t seed, uint64_t *h)
+static size_t hash_tokens(const shingle_keys *K, const char *s, size_t n, uint64_t *h)
 {
     size_t t = 0, start = 0, i = 0;
     uint64_t carry = 1;
-    for (; i + 64 <= n; i += 64) t = block_tokens(s, i, space_mask64(s + i), &carry, &start, h, t, seed);
+    for (; i + 64 <= n; i += 64)
+        t = block_tokens(K, s, n, i, space_mask64(s + i), &carry, &start, h, t);
     /* The tail, padded with spaces, which also ends a token running to the
      * end of the text. Runs even when no byte is left, for that reason. */
     char pad[64];
     memset(pad, ' ', sizeof pad);
     if (n > i) memcpy(pad, s + i, n - i);
-    return block_tokens(s, i, space_mask64(pad), &carry, &start, h, t, seed);
+    return block_tokens(K, s, n, i, space_mask64(pad), &carry, &start, h, t);
 }
-
-/* ---------------------------------------------------------------------------
- * Shingling
- * ------------------------------------------------------------------------- */
 
 /* Counts ' ' bytes, for sizing. */
 static size_t count_spaces(const char *s, size_t n)
@@ -272,39 +369,112 @@ static size_t count_spaces(const char *s, size_t n)
     return c;
 }
 
+/* ---------------------------------------------------------------------------
+ * Distinct values
+ * ------------------------------------------------------------------------- */
+
+/* Above this many values the hash set would need too much memory next to
+ * them; sorting needs only as much again. */
+#define SET_MAX ((size_t)1 << 20)
+
+/* Table slots for m values: a power of two at least 4 m (load <= 1/4), so
+ * that most values find their first slot free and the probe loop is rarely
+ * entered; past 64 Ki values, 1.5 m, to bound the memory. */
+static size_t set_slots(size_t m)
+{
+    size_t want = m <= ((size_t)1 << 16) ? 4 * m : m + m / 2, s = 16;
+    while (s < want) s <<= 1;
+    return s;
+}
+
+/* Room the distinct pass needs in v after m values. */
+static size_t distinct_room(size_t m)
+{
+    return m > SET_MAX ? m : set_slots(m);
+}
+
+/*
+ * Drops repeated values from v[0..m) and returns how many remain (at the
+ * front of v, in order of first occurrence, or sorted when m > SET_MAX).
+ * v must have room for m + distinct_room(m) values. Open addressing with
+ * linear probing on the top bits; 0 marks a free slot, so a value 0 is
+ * tracked apart. Shingle hashes are uniform and the table sparse, so the
+ * common case (a new value, its slot free) is one predictable branch.
+ */
+static size_t distinct(uint64_t *v, size_t m)
+{
+    if (m < 2) return m;
+    if (m > SET_MAX) return wd_sort_unique_u64(v, m, v + m);
+    size_t slots = set_slots(m), mask = slots - 1;
+    unsigned shift = 64 - (unsigned)ctz64(slots);
+    uint64_t *tab = v + m;
+    memset(tab, 0, slots * sizeof *tab);
+    size_t u = 0;
+    int zero = 0;
+    for (size_t j = 0; j < m; j++) {
+        uint64_t x = v[j];
+        size_t i = (size_t)(x >> shift);
+        uint64_t y = tab[i];
+        if (__builtin_expect(y == 0 && x != 0, 1)) {
+            tab[i] = x;
+            v[u++] = x;
+            continue;
+        }
+        if (x == 0) {
+            if (!zero) v[u++] = 0;
+            zero = 1;
+            continue;
+        }
+        while (y != 0 && y != x) {
+            i = (i + 1) & mask;
+            y = tab[i];
+        }
+        if (y == 0) {
+            tab[i] = x;
+            v[u++] = x;
+        }
+    }
+    return u;
+}
+
+/* ---------------------------------------------------------------------------
+ * Shingling
+ * ------------------------------------------------------------------------- */
+
 /* Tokens are the maximal runs of bytes other than ' ', so text that is not
- * exactly normalized (double or edge spaces) still shingles sensibly. */
+ * exactly normalized (double or edge spaces) still shingles sensibly. The
+ * token hashes are written to out, and each shingle overwrites the first
+ * token hash it no longer needs. */
 static int word_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
                          wd_u64s *out)
 {
     /* Each token but the last is followed by a space, so n / 2 + 1 bounds the
-     * count; past 256 KiB an exact count keeps the buffer from being 8n. */
+     * count; past 256 KiB an exact count keeps the buffer from being 4n. */
     size_t maxtok = n <= ((size_t)1 << 18) ? n / 2 + 1 : count_spaces(s, n) + 1;
-    /* Room for the token hashes and, after the shingles, the sort buffer. */
-    if (maxtok > SIZE_MAX / 2 / sizeof(uint64_t)) return WD_E_NOMEM;
-    if (wd_u64s_reserve(out, 2 * maxtok) != WD_OK) return WD_E_NOMEM;
+    if (maxtok > SIZE_MAX / 4 / sizeof(uint64_t)) return WD_E_NOMEM;
+    if (wd_u64s_reserve(out, maxtok + distinct_room(maxtok)) != WD_OK) return WD_E_NOMEM;
+    shingle_keys K;
+    keys_init(&K, seed, k);
     uint64_t *h = out->data;
-    size_t t = hash_tokens(s, n, seed, h);
+    size_t t = hash_tokens(&K, s, n, h);
     if (t == 0) return WD_OK;
     size_t m;
     if (t < k) {
-        h[0] = XXH3_64bits_withSeed(h, t * sizeof *h, seed);
+        h[0] = combine(&K, h, (unsigned)t);
         m = 1;
     } else {
         m = t - k + 1;
-        size_t bytes = (size_t)k * sizeof *h;
-        if (bytes > 16 && bytes <= 128) {
-            /* k = 3..16: XXH3's 17-128 byte path called directly, which is
-             * what XXH3_64bits_withSeed() runs, minus a call and a length
-             * dispatch per shingle. */
+        if (k == 5) {  /* the default: constants in registers */
+            const uint64_t m0 = K.mul[0], m1 = K.mul[1], m2 = K.mul[2], m3 = K.mul[3],
+                           m4 = K.mul[4];
             for (size_t j = 0; j < m; j++)
-                h[j] = XXH3_len_17to128_64b((const xxh_u8 *)(h + j), bytes, XXH3_kSecret,
-                                            sizeof XXH3_kSecret, seed);
+                h[j] = fmix64(h[j] * m0 + h[j + 1] * m1 + h[j + 2] * m2 + h[j + 3] * m3 +
+                              h[j + 4] * m4);
         } else {
-            for (size_t j = 0; j < m; j++) h[j] = XXH3_64bits_withSeed(h + j, bytes, seed);
+            for (size_t j = 0; j < m; j++) h[j] = combine(&K, h + j, k);
         }
     }
-    out->len = wd_sort_unique_u64(h, m, h + m);
+    out->len = distinct(h, m);
     return WD_OK;
 }
 
@@ -328,37 +498,51 @@ static int char_shingles(const char *s, size_t n, unsigned k, uint64_t seed,
         return WD_OK;
     }
     size_t m = c - k + 1;
-    if (m > SIZE_MAX / 2 / sizeof(uint64_t)) return WD_E_NOMEM;
-    if (wd_u64s_reserve(out, 2 * m) != WD_OK) return WD_E_NOMEM;
+    if (m > SIZE_MAX / 4 / sizeof(uint64_t)) return WD_E_NOMEM;
+    if (wd_u64s_reserve(out, m + distinct_room(m)) != WD_OK) return WD_E_NOMEM;
     uint64_t *h = out->data;
     if (c == n) {
         /* No continuation byte: every code point is one byte (ASCII text). */
         for (size_t j = 0; j < m; j++) h[j] = XXH3_64bits_withSeed(s + j, k, seed);
-        out->len = wd_sort_unique_u64(h, m, h + m);
-        return WD_OK;
+    } else {
+        size_t a = 0, b = 0;  /* the window is s[a..b), k code points */
+        for (unsigned j = 0; j < k; j++) b = next_cp(s, b, n);
+        for (size_t j = 0;; j++) {
+            h[j] = XXH3_64bits_withSeed(s + a, b - a, seed);
+            if (j + 1 == m) break;
+            a = next_cp(s, a, n);
+            b = next_cp(s, b, n);
+        }
     }
-    size_t a = 0, b = 0;  /* the window is s[a..b), k code points */
-    for (unsigned j = 0; j < k; j++) b = next_cp(s, b, n);
-    for (size_t j = 0;; j++) {
-        h[j] = XXH3_64bits_withSeed(s + a, b - a, seed);
-        if (j + 1 == m) break;
-        a = next_cp(s, a, n);
-        b = next_cp(s, b, n);
-    }
-    out->len = wd_sort_unique_u64(h, m, h + m);
+    out->len = distinct(h, m);
     return WD_OK;
 }
 
-int wd_shingles(const char *norm, size_t n, wd_shingle_kind kind, unsigned k,
-                uint64_t seed, wd_u64s *out)
+int wd_shingle_set(const char *norm, size_t n, wd_shingle_kind kind, unsigned k,
+                   uint64_t seed, wd_u64s *out)
 {
     if (!out) return WD_E_INVALID;
     out->len = 0;
-    if (k == 0 || (!norm && n)) return WD_E_INVALID;
+    if (k == 0 || k > WD_MAX_SHINGLE || (!norm && n)) return WD_E_INVALID;
     if (n == 0) return WD_OK;
     switch (kind) {
     case WD_SHINGLE_WORD: return word_shingles(norm, n, k, seed, out);
     case WD_SHINGLE_CHAR: return char_shingles(norm, n, k, seed, out);
     }
     return WD_E_INVALID;
+}
+
+/* The set, sorted: the distinct values need as much room again, which the
+ * set's table already reserved. */
+int wd_shingles(const char *norm, size_t n, wd_shingle_kind kind, unsigned k,
+                uint64_t seed, wd_u64s *out)
+{
+    int rc = wd_shingle_set(norm, n, kind, k, seed, out);
+    if (rc || out->len < 2) return rc;
+    if (out->cap < 2 * out->len && wd_u64s_reserve(out, 2 * out->len) != WD_OK) {
+        out->len = 0;
+        return WD_E_NOMEM;
+    }
+    out->len = wd_sort_unique_u64(out->data, out->len, out->data + out->len);
+    return WD_OK;
 }

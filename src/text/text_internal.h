@@ -19,4 +19,9 @@ int wd_normalize_slow(const char *s, size_t n, wd_buf *out);
  * (at the front of v). tmp must hold n values; its contents are clobbered. */
 size_t wd_sort_unique_u64(uint64_t *v, size_t n, uint64_t *tmp);
 
+/* The word shingle hash of text.h, piece by piece, for tests: the hash of
+ * one token, and of a shingle of the k (1..WD_MAX_SHINGLE) token hashes t. */
+uint64_t wd_token_hash(const char *tok, size_t len, uint64_t seed);
+uint64_t wd_shingle_combine(const uint64_t *t, unsigned k, uint64_t seed);
+
 #endif

@@ -544,19 +544,80 @@ static void test_word_shingle_counts(void **state)
     wd_u64s_free(&v);
 }
 
+/* The word shingle hash of text.h, written plainly from its definition
+ * (byte by byte, no shared code with src/text), so the tests pin it. */
+static uint64_t model_splitmix(uint64_t *st)
+{
+    uint64_t z = (*st += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+typedef struct model_keys {
+    uint64_t k0, k1, m[64];
+} model_keys;
+
+static model_keys model_keys_of(uint64_t seed)
+{
+    model_keys K;
+    uint64_t st = seed ^ 0x7368696e676c65u;
+    K.k0 = model_splitmix(&st);
+    K.k1 = model_splitmix(&st);
+    for (int i = 0; i < 64; i++) K.m[i] = model_splitmix(&st) | 1;
+    return K;
+}
+
+static uint64_t model_token(const char *t, size_t len, uint64_t seed)
+{
+    if (len > 16) return XXH3_64bits_withSeed(t, len, seed);
+    model_keys K = model_keys_of(seed);
+    uint64_t lo = 0, hi = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t byte = (unsigned char)t[i];
+        if (i < 8) lo |= byte << (8 * i);
+        else hi |= byte << (8 * (i - 8));
+    }
+    unsigned __int128 p = (unsigned __int128)(lo ^ K.k0) * (hi ^ (K.k1 + len));
+    return (uint64_t)p ^ (uint64_t)(p >> 64);
+}
+
+static uint64_t model_shingle(const uint64_t *th, size_t k, uint64_t seed)
+{
+    model_keys K = model_keys_of(seed);
+    uint64_t h = 0;
+    for (size_t i = 0; i < k; i++) h += th[i] * K.m[i];
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
+    return h;
+}
+
 static void test_word_shingle_values(void **state)
 {
     (void)state;
-    /* Pins the definition: shingle = XXH3(seed) over the k token hashes. */
+    /* Pins the definition of text.h against the model above. */
     uint64_t seed = 99;
     uint64_t h[3] = {
-        XXH3_64bits_withSeed("ab", 2, seed),
-        XXH3_64bits_withSeed("c", 1, seed),
-        XXH3_64bits_withSeed("d", 1, seed),
+        model_token("ab", 2, seed),
+        model_token("c", 1, seed),
+        model_token("d", 1, seed),
     };
-    uint64_t s0 = XXH3_64bits_withSeed(h, 16, seed);
-    uint64_t s1 = XXH3_64bits_withSeed(h + 1, 16, seed);
-    uint64_t all = XXH3_64bits_withSeed(h, 24, seed);
+    uint64_t s0 = model_shingle(h, 2, seed);
+    uint64_t s1 = model_shingle(h + 1, 2, seed);
+    uint64_t all = model_shingle(h, 3, seed);
+    /* The pieces the library exposes for tests agree with the model. */
+    assert_true(wd_token_hash("ab", 2, seed) == h[0]);
+    assert_true(wd_shingle_combine(h, 3, seed) == all);
+    /* Every token length, up to and past the 16-byte path. */
+    const char *word = "abcdefghijklmnopqrstuvwxyz0123456789";
+    for (size_t len = 1; len <= 36; len++) {
+        char *t = exact_copy(word, len);  /* exact size: no read past it */
+        assert_true(wd_token_hash(t, len, seed) == model_token(t, len, seed));
+        free(t);
+    }
     wd_u64s v = {0};
     assert_int_equal(wd_shingles("ab c d", 6, WD_SHINGLE_WORD, 2, seed, &v), WD_OK);
     assert_int_equal(v.len, 2);
@@ -698,6 +759,23 @@ static size_t model_char_shingles(const char *s, size_t n, unsigned k, uint64_t 
     return u;
 }
 
+/* wd_shingle_set() holds the same values as wd_shingles(), each once, in
+ * some order. */
+static void check_set_matches(const char *s, size_t n, wd_shingle_kind kind, unsigned k,
+                              uint64_t seed, const uint64_t *want, size_t m)
+{
+    wd_u64s set = {0};
+    assert_int_equal(wd_shingle_set(s, n, kind, k, seed, &set), WD_OK);
+    assert_int_equal(set.len, m);
+    uint64_t *c = malloc((m + 1) * sizeof *c);
+    assert_non_null(c);
+    if (m) memcpy(c, set.data, m * sizeof *c);
+    qsort(c, m, sizeof *c, cmp_u64);
+    if (m) assert_memory_equal(c, want, m * sizeof *c);
+    free(c);
+    wd_u64s_free(&set);
+}
+
 static void test_char_shingles_model(void **state)
 {
     (void)state;
@@ -719,6 +797,7 @@ static void test_char_shingles_model(void **state)
         assert_int_equal(wd_shingles(s, n, WD_SHINGLE_CHAR, k, seed, &v), WD_OK);
         assert_int_equal(v.len, m);
         if (m) assert_memory_equal(v.data, want, m * sizeof *want);
+        check_set_matches(s, n, WD_SHINGLE_CHAR, k, seed, want, m);
         free(want);
         free(s);
     }
@@ -740,14 +819,14 @@ static size_t model_word_shingles(const char *s, size_t n, unsigned k, uint64_t 
         }
         size_t j = i;
         while (j < n && s[j] != ' ') j++;
-        h[t++] = XXH3_64bits_withSeed(s + i, j - i, seed);
+        h[t++] = model_token(s + i, j - i, seed);
         i = j;
     }
     size_t m = 0;
     uint64_t *sh = malloc((t + 1) * sizeof *sh);
     assert_non_null(sh);
-    if (t > 0 && t < k) sh[m++] = XXH3_64bits_withSeed(h, t * 8, seed);
-    for (size_t j = 0; t >= k && j + k <= t; j++) sh[m++] = XXH3_64bits_withSeed(h + j, k * 8, seed);
+    if (t > 0 && t < k) sh[m++] = model_shingle(h, t, seed);
+    for (size_t j = 0; t >= k && j + k <= t; j++) sh[m++] = model_shingle(h + j, k, seed);
     qsort(sh, m, sizeof *sh, cmp_u64);
     size_t u = 0;
     for (size_t j = 0; j < m; j++)
@@ -758,7 +837,7 @@ static size_t model_word_shingles(const char *s, size_t n, unsigned k, uint64_t 
 }
 
 /* wd_shingles() against the model: random token lengths (1..40 bytes, so
- * every XXH3 length class), runs of spaces, tokens touching both ends and
+ * both token hash paths), runs of spaces, tokens touching both ends and
  * the 64-byte block edges of the scanner, and one text past 256 KiB (where
  * the token count is measured instead of bounded). */
 static void test_word_shingles_model(void **state)
@@ -782,13 +861,14 @@ static void test_word_shingles_model(void **state)
         if (it == 0) n = cap;
         char *s = exact_copy(buf, n);
         unsigned k = (unsigned)(rng() % 9) + 1;
-        if (it % 50 == 1) k = 20;                        /* past XXH3's 128-byte path */
+        if (it % 50 == 1) k = 20;                        /* a long shingle */
         uint64_t seed = rng();
         uint64_t *want;
         size_t m = model_word_shingles(s, n, k, seed, &want);
         assert_int_equal(wd_shingles(s, n, WD_SHINGLE_WORD, k, seed, &v), WD_OK);
         assert_int_equal(v.len, m);
         if (m) assert_memory_equal(v.data, want, m * sizeof *want);
+        check_set_matches(s, n, WD_SHINGLE_WORD, k, seed, want, m);
         free(want);
         free(s);
         free(buf);
