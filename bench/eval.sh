@@ -66,4 +66,20 @@ if below "$ari" "$MIN_ARI"; then
     status=1
 fi
 [ "$status" -eq 0 ] && echo "eval: pass (f1 $f1 >= $MIN_F1, ari $ari >= $MIN_ARI)"
+
+# Other methods and settings side by side (information, no gate). A method
+# this build refuses (exit 2) is listed as not available.
+echo
+echo "eval: other settings (precision recall f1 ari)"
+for opts in "--containment=0" "--cluster=leader" "--cluster=leader -t 0.15 -c 0.3" \
+            "--sketch=oph" "--shingle=word:3 -t 0.35" \
+            "--sketch=simhash --max-distance=3" "--sketch=simhash --max-distance=10"; do
+    # shellcheck disable=SC2086
+    if "$PROG" dedup $opts --clusters="$OUT/other.tsv" "$DIR/docs.jsonl" >/dev/null 2>"$OUT/other.err"; then
+        "$PROG" score "$DIR/labels.tsv" "$OUT/other.tsv" |
+            awk -v o="$opts" 'NR <= 4 { v[NR] = $2 } END { printf "  %-40s %s %s %s %s\n", o, v[1], v[2], v[3], v[4] }'
+    else
+        printf '  %-40s not available: %s\n' "$opts" "$(head -1 "$OUT/other.err")"
+    fi
+done
 exit "$status"
