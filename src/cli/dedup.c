@@ -645,7 +645,7 @@ static int open_outputs(dedup_run *R)
     for (int k = 0; k < OUT_COUNT; k++) {
         const char *path = out_path(R, k);
         if (!path) continue;
-        if (wd_out_open(&R->out[k], path)) {
+        if (wd_out_open(&R->out[k], path, 1)) {
             cli_error("%s: %s", path, strerror(errno));
             return -1;
         }
@@ -653,15 +653,11 @@ static int open_outputs(dedup_run *R)
     return 0;
 }
 
-/* After a failure: close the outputs and remove the files created. */
+/* After a failure: close the outputs and remove the files this run created
+ * (never a file that existed before, nor a device such as /dev/null). */
 static void discard_outputs(dedup_run *R)
 {
-    for (int k = 0; k < OUT_COUNT; k++) {
-        if (!R->out[k].f) continue;
-        int is_file = !R->out[k].is_stdout;
-        wd_out_close(&R->out[k]);
-        if (is_file) unlink(out_path(R, k));
-    }
+    for (int k = 0; k < OUT_COUNT; k++) wd_out_discard(&R->out[k]);
 }
 
 static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const uint64_t *kept)

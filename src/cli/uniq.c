@@ -366,7 +366,7 @@ int cmd_uniq(int argc, char **argv)
         rc = WD_EXIT_INTERNAL;
         goto done;
     }
-    if (wd_out_open(&U.out, o->out_path)) {
+    if (wd_out_open(&U.out, o->out_path, 0)) {
         cli_error("%s: %s", o->out_path, strerror(errno));
         rc = WD_EXIT_INTERNAL;
         goto done;
