@@ -123,6 +123,11 @@ typedef struct wd_params {
     wd_sketch_kind sketch;     /* how documents are sketched and indexed */
     wd_cluster_mode cluster;   /* how verified pairs become clusters */
     unsigned max_distance;     /* SimHash: largest Hamming distance of a duplicate, 0..64 */
+    int mask;                  /* 1: remove wire boilerplate (datelines, bylines, agency
+                                  credits, copyright and "Reporting by" trailers) before
+                                  normalizing; 0: use the text as it is */
+    const char *mask_rules;    /* a rules file added to the built-in rules, or NULL;
+                                  borrowed: must outlive the index (see wd_mask_check) */
 } wd_params;
 
 /* Fills *p with the defaults, tuned for syndicated news (see README). */
@@ -130,6 +135,15 @@ void wd_params_default(wd_params *p);
 
 /* WD_OK when *p is usable, else WD_E_INVALID. */
 int wd_params_check(const wd_params *p);
+
+/*
+ * Checks a masking rules file: one rule a line, "KIND REGEX" with KIND head
+ * (first lines), tail (last lines, and all after a match), line (a whole
+ * matching line anywhere) or inline (the match anywhere); POSIX extended
+ * regular expressions; '#' starts a comment. WD_OK, or WD_E_INVALID with a
+ * message "FILE:LINE: what" in err.
+ */
+int wd_mask_check(const char *path, char *err, size_t errlen);
 
 /*
  * LSH shape for a threshold: the bands x rows (bands * rows <= num_hashes)

@@ -7,17 +7,19 @@
 
 enum {
     E_SHINGLE = CLI_ENGINE_BASE, E_NUM_HASHES, E_THRESHOLD, E_CONTAINMENT, E_BANDS, E_ROWS,
-    E_SEED, E_THREADS, E_SKETCH, E_CLUSTER, E_MAX_DISTANCE
+    E_SEED, E_THREADS, E_SKETCH, E_CLUSTER, E_MAX_DISTANCE, E_NO_MASK, E_MASK_RULES
 };
 
 const cli_opt cli_engine_tab[] = {
     { E_SHINGLE, 0, "shingle", "KIND:K", "word:K or char:K shingles (default: word:5)" },
     { E_NUM_HASHES, 0, "num-hashes", "N", "MinHash signature length (default: 128)" },
-    { E_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.25)" },
+    { E_THRESHOLD, 't', "threshold", "T", "estimated Jaccard for a duplicate (default: 0.3)" },
     { E_CONTAINMENT, 'c', "containment", "C", "also a duplicate when the shorter is this contained; 0 = off (default: 0.5)" },
     { E_SEED, 0, "seed", "N", "hash seed (default: 24301)" },
     { E_SKETCH, 0, "sketch", "KIND", "minhash, oph (one-permutation) or simhash (default: minhash)" },
     { E_MAX_DISTANCE, 0, "max-distance", "K", "simhash: largest Hamming distance of a duplicate (default: 3)" },
+    { E_NO_MASK, 0, "no-mask", NULL, "keep wire boilerplate (datelines, bylines, credits, trailers) in the text" },
+    { E_MASK_RULES, 0, "mask-rules", "FILE", "more boilerplate rules: 'head|tail|line|inline REGEX' per line" },
     { 0, 0, NULL, NULL, NULL }
 };
 
@@ -92,6 +94,23 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         if (cli_uint(v, 0, 64, &u)) return bad(cmd, "max-distance", v, "0 to 64");
         p->max_distance = (unsigned)u;
         return 0;
+    case E_NO_MASK:
+        p->mask = 0;
+        return 0;
+    case E_MASK_RULES: {
+        char err[512];
+        int st = wd_mask_check(v, err, sizeof err);
+        if (st == WD_E_NOMEM) {
+            cli_error("%s: out of memory", cmd);
+            return WD_EXIT_INTERNAL;
+        }
+        if (st) {
+            cli_error("%s", err);
+            return WD_EXIT_USAGE;
+        }
+        p->mask_rules = v;
+        return 0;
+    }
     case E_THREADS:
         if (cli_uint(v, 1, 1024, &u)) return bad(cmd, "threads", v, "1 to 1024");
         p->threads = (unsigned)u;

@@ -34,6 +34,8 @@ int wd_compare(const wd_params *p, const char *a, size_t a_len,
     uint8_t ha[16], hb[16];
     unsigned na = 0, nb = 0;
     rc = sig ? WD_OK : WD_E_NOMEM;
+    if (!rc) rc = wd_scratch_init(&sa, p);
+    if (!rc) rc = wd_scratch_init(&sb, p);
     if (!rc) rc = wd_features(p, &sk, &sa, a, a_len, ha, sig, &na);
     if (!rc) rc = wd_features(p, &sk, &sb, b, b_len, hb, sig + p->num_hashes, &nb);
     /* The intersection below merges sorted sets; wd_features() leaves them

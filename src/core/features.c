@@ -4,12 +4,53 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include <stdlib.h>
+
+#include "../text/mask.h"
 #include "../text/text.h"
+
+int wd_scratch_init(wd_scratch *s, const wd_params *p)
+{
+    memset(s, 0, sizeof *s);
+    if (!p->mask) return WD_OK;
+    if (!(s->mask = malloc(sizeof *s->mask))) return WD_E_NOMEM;
+    char err[256];
+    int rc = wd_mask_rules_init(s->mask);
+    if (rc) {
+        free(s->mask);
+        s->mask = NULL;
+        return rc;
+    }
+    rc = wd_mask_rules_builtin(s->mask);
+    if (!rc && p->mask_rules) rc = wd_mask_rules_load(p->mask_rules, s->mask, err, sizeof err);
+    if (rc) {
+        wd_mask_rules_free(s->mask);
+        free(s->mask);
+        s->mask = NULL;
+        return rc == WD_E_NOMEM ? WD_E_NOMEM : WD_E_INVALID;
+    }
+    return WD_OK;
+}
 
 void wd_scratch_free(wd_scratch *s)
 {
     wd_buf_free(&s->norm);
     wd_u64s_free(&s->sh);
+    wd_buf_free(&s->masked);
+    if (s->mask) wd_mask_rules_free(s->mask);
+    free(s->mask);
+    s->mask = NULL;
+}
+
+int wd_mask_check(const char *path, char *err, size_t errlen)
+{
+    wd_mask_rules r;
+    if (!path) return WD_E_INVALID;
+    int rc = wd_mask_rules_init(&r);
+    if (rc) return rc;
+    rc = wd_mask_rules_load(path, &r, err, errlen);
+    wd_mask_rules_free(&r);
+    return rc == WD_OK ? WD_OK : rc == WD_E_NOMEM ? WD_E_NOMEM : WD_E_INVALID;
 }
 
 int wd_sketcher_init(wd_sketcher *k, const wd_params *p)
@@ -33,7 +74,13 @@ int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
                 const char *text, size_t len,
                 uint8_t hash[16], uint32_t *sig, unsigned *shingles)
 {
-    int rc = wd_normalize(text ? text : "", text ? len : 0, &s->norm);
+    int rc;
+    if (s->mask && text && len) {
+        if ((rc = wd_mask(s->mask, text, len, &s->masked))) return rc;
+        text = s->masked.data;
+        len = s->masked.len;
+    }
+    rc = wd_normalize(text ? text : "", text ? len : 0, &s->norm);
     if (rc) return rc;
     XXH128_canonical_t c;
     XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(s->norm.data ? s->norm.data : "",

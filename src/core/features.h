@@ -19,8 +19,14 @@
 typedef struct wd_scratch {
     _Alignas(64) wd_buf norm;  /* normalized text */
     wd_u64s sh;                /* shingle hashes */
+    wd_buf masked;             /* text with boilerplate removed */
+    struct wd_mask_rules *mask;/* this thread's rules (regexec locks a shared
+                                  pattern), or NULL when p->mask is 0 */
 } wd_scratch;
 
+/* Prepares scratch for *p: compiles its masking rules when p->mask.
+ * WD_OK, WD_E_NOMEM or WD_E_INVALID (a bad rules file). */
+int wd_scratch_init(wd_scratch *s, const wd_params *p);
 void wd_scratch_free(wd_scratch *s);
 
 /* What turns shingles into a signature, prepared once from the parameters:

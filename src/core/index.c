@@ -75,6 +75,12 @@ int wd_index_create(const wd_params *p, wd_index **out)
     /* aligned: one cache line per thread's scratch (see wd_scratch) */
     ix->scratch = aligned_alloc(64, ix->nthreads * sizeof *ix->scratch);
     if (ix->scratch) memset(ix->scratch, 0, ix->nthreads * sizeof *ix->scratch);
+    for (unsigned t = 0; ix->scratch && t < ix->nthreads; t++) {
+        if ((rc = wd_scratch_init(&ix->scratch[t], p))) {
+            wd_index_free(ix);
+            return rc;
+        }
+    }
     ix->where = malloc(ix->p.bands * sizeof *ix->where);
     if (!ix->scratch || !ix->where || wd_sketcher_init(&ix->sk, p)) {
         wd_index_free(ix);
@@ -264,6 +270,10 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
     size_t nc = sort_candidates(&ix->cands);
     if (nc == SIZE_MAX) return WD_E_NOMEM;
     const uint32_t *sd = ix->sigs + d * H;
+    if (nc) { /* each candidate's signature is requested one ahead (below) */
+        const char *c0 = (const char *)(ix->sigs + ix->cands.data[0] * H);
+        for (size_t off = 0; off < H * sizeof *ix->sigs; off += 64) __builtin_prefetch(c0 + off);
+    }
     double best_j = -1.0; /* as double: a float can round two equal estimates apart */
     for (size_t k = 0; k < nc; k++) {
         uint64_t c = ix->cands.data[k];

@@ -19,7 +19,7 @@ void wd_params_default(wd_params *p)
     p->shingle_size = 5;
     p->num_hashes = 128;
     p->seed = 0x5eed;
-    p->threshold = 0.25;
+    p->threshold = 0.30;
     p->containment = 0.5;
     p->bands = 0;
     p->rows = 0;
@@ -27,6 +27,8 @@ void wd_params_default(wd_params *p)
     p->sketch = WD_SKETCH_MINHASH;
     p->cluster = WD_CLUSTER_COMPONENTS;
     p->max_distance = 3;
+    p->mask = 1;
+    p->mask_rules = NULL;
 }
 
 int wd_params_check(const wd_params *p)
@@ -44,6 +46,7 @@ int wd_params_check(const wd_params *p)
         return WD_E_INVALID;
     if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
     if (p->max_distance > 64) return WD_E_INVALID;
+    if (p->mask != 0 && p->mask != 1) return WD_E_INVALID;
     /* Not built yet: accepted by the type, refused until implemented. */
     if (p->sketch == WD_SKETCH_SIMHASH) return WD_E_UNSUPPORTED;
     return WD_OK;
@@ -56,18 +59,41 @@ double wd_lsh_probability(double s, unsigned bands, unsigned rows)
     return 1.0 - pow(1.0 - pow(s, rows), bands);
 }
 
-/* Integral of f over [a, b] by Simpson's rule; the S-curve is smooth. */
-static double area(double a, double b, unsigned bands, unsigned rows, int miss)
+/* Simpson's rule over [a, b] in AREA_STEPS steps; the S-curve is smooth. */
+#define AREA_STEPS 200 /* even */
+
+/* The grid of one area: s_i = a + i h and s_i^rows, computed once per rows
+ * value and shared by every bands value (the shape search below calls pow
+ * half as often; the values are the very ones wd_lsh_probability() uses). */
+typedef struct area_grid {
+    double a, h;
+    double s[AREA_STEPS + 1];
+    double sr[AREA_STEPS + 1];  /* pow(s_i, rows) */
+} area_grid;
+
+static void grid_init(area_grid *g, double a, double b, unsigned rows)
 {
-    const int n = 200; /* even */
-    double h = (b - a) / n, sum = 0.0;
-    for (int i = 0; i <= n; i++) {
-        double s = a + i * h;
-        double f = wd_lsh_probability(s, bands, rows);
-        if (miss) f = 1.0 - f;
-        sum += f * (i == 0 || i == n ? 1 : (i % 2 ? 4 : 2));
+    g->a = a;
+    g->h = (b - a) / AREA_STEPS;
+    for (int i = 0; i <= AREA_STEPS; i++) {
+        g->s[i] = a + i * g->h;
+        g->sr[i] = pow(g->s[i], rows);
     }
-    return sum * h / 3.0;
+}
+
+/* Integral of wd_lsh_probability(s, bands, rows) (or 1 minus it, with
+ * miss) over the grid's interval, to the last bit as if each point had
+ * called wd_lsh_probability(). */
+static double area(const area_grid *g, unsigned bands, int miss)
+{
+    double sum = 0.0;
+    for (int i = 0; i <= AREA_STEPS; i++) {
+        double s = g->s[i];
+        double f = s <= 0.0 ? 0.0 : s >= 1.0 ? 1.0 : 1.0 - pow(1.0 - g->sr[i], bands);
+        if (miss) f = 1.0 - f;
+        sum += f * (i == 0 || i == AREA_STEPS ? 1 : (i % 2 ? 4 : 2));
+    }
+    return sum * g->h / 3.0;
 }
 
 /*
@@ -89,10 +115,13 @@ int wd_lsh_shape(double threshold, unsigned num_hashes, unsigned *bands, unsigne
         return WD_E_INVALID;
     double best = INFINITY;
     unsigned bb = 1, br = num_hashes;
+    area_grid lo, hi;
     for (unsigned r = 1; r <= num_hashes; r++) {
+        grid_init(&lo, 0.0, threshold, r);
+        grid_init(&hi, threshold, 1.0, r);
         for (unsigned b = 1; b * r <= num_hashes; b++) {
-            double err = WD_LSH_FP_WEIGHT * area(0.0, threshold, b, r, 0) +
-                         WD_LSH_FN_WEIGHT * area(threshold, 1.0, b, r, 1);
+            double err = WD_LSH_FP_WEIGHT * area(&lo, b, 0) +
+                         WD_LSH_FN_WEIGHT * area(&hi, b, 1);
             if (err < best - 1e-12) { /* ties keep the smaller shape */
                 best = err;
                 bb = b;

@@ -40,7 +40,10 @@
 /* lowercase words inside place names; not "of" or "on", which would make
  * "Shares of IBM - ..." a dateline */
 #define PART "(de|da|do|dos|das|del|della|di|du|des|la|le|el|al|es|sur|aan|van|von|y)"
-#define PLACE CAPW "( (" PART " )?" CAPW ")*" /* New York, Rio de Janeiro, ANAHEIM */
+/* New York, Rio de Janeiro, SALT LAKE CITY, ANAHEIM: at most four words, so
+ * an all-caps headline such as "STORM CLOSES THE NORTHERN FERRY ROUTE - ..."
+ * is not taken for a place. */
+#define PLACE CAPW "( (" PART " )?" CAPW "){0,3}"
 #define MONTH "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Za-z]*\\.?"
 #define AGENCY "\\([A-Za-z][A-Za-z0-9&./ -]{0,30}\\)"
 /* -, --, --- before a space or the line's end; en dash, em dash, bar.
