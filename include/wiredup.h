@@ -122,7 +122,7 @@ typedef struct wd_params {
     unsigned threads;          /* worker threads; 0 = all cores */
     wd_sketch_kind sketch;     /* how documents are sketched and indexed */
     wd_cluster_mode cluster;   /* how verified pairs become clusters */
-    unsigned max_distance;     /* SimHash: largest Hamming distance of a duplicate, 0..64 */
+    unsigned max_distance;     /* SimHash: largest Hamming distance of a duplicate, 0..63 */
     int mask;                  /* 1: remove wire boilerplate (datelines, bylines, agency
                                   credits, copyright and "Reporting by" trailers) before
                                   normalizing; 0: use the text as it is */

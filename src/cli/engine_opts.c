@@ -91,7 +91,7 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         else return bad(cmd, "cluster", v, "components or leader");
         return 0;
     case E_MAX_DISTANCE:
-        if (cli_uint(v, 0, 64, &u)) return bad(cmd, "max-distance", v, "0 to 64");
+        if (cli_uint(v, 0, 63, &u)) return bad(cmd, "max-distance", v, "0 to 63");
         p->max_distance = (unsigned)u;
         return 0;
     case E_NO_MASK:

@@ -30,14 +30,15 @@ int wd_compare(const wd_params *p, const char *a, size_t a_len,
         return WD_E_NOMEM;
     }
     wd_scratch sa = {0}, sb = {0};
-    uint32_t *sig = malloc(2 * (size_t)p->num_hashes * sizeof *sig);
+    const size_t W = wd_sig_words(p);
+    uint32_t *sig = malloc(2 * W * sizeof *sig);
     uint8_t ha[16], hb[16];
     unsigned na = 0, nb = 0;
     rc = sig ? WD_OK : WD_E_NOMEM;
     if (!rc) rc = wd_scratch_init(&sa, p);
     if (!rc) rc = wd_scratch_init(&sb, p);
     if (!rc) rc = wd_features(p, &sk, &sa, a, a_len, ha, sig, &na);
-    if (!rc) rc = wd_features(p, &sk, &sb, b, b_len, hb, sig + p->num_hashes, &nb);
+    if (!rc) rc = wd_features(p, &sk, &sb, b, b_len, hb, sig + W, &nb);
     /* The intersection below merges sorted sets; wd_features() leaves them
      * unsorted, with room for the sort after them. */
     if (!rc && (wd_u64s_reserve(&sa.sh, 2 * (size_t)na) || wd_u64s_reserve(&sb.sh, 2 * (size_t)nb)))
@@ -56,11 +57,20 @@ int wd_compare(const wd_params *p, const char *a, size_t a_len,
         out->exact = na > 0 && nb > 0 && sa.norm.len == sb.norm.len &&
                      memcmp(sa.norm.data, sb.norm.data, sa.norm.len) == 0;
         if (na && nb) {
-            unsigned agree = wd_sig_agree(sig, sig + p->num_hashes, p->num_hashes);
-            out->jaccard_est = (double)agree / p->num_hashes;
+            unsigned agree;
+            if (p->sketch == WD_SKETCH_SIMHASH) {
+                unsigned dist = (unsigned)__builtin_popcountll(wd_sig_fp(sig) ^ wd_sig_fp(sig + W));
+                out->jaccard_est = wd_simhash_jaccard(dist, na, nb);
+                agree = dist <= p->max_distance ? ~0u : 0; /* the SimHash verdict */
+            } else {
+                agree = wd_sig_agree(sig, sig + W, p->num_hashes);
+                out->jaccard_est = (double)agree / p->num_hashes;
+            }
             out->containment_est = wd_containment_est(out->jaccard_est, na, nb);
             out->duplicate = out->exact ||
-                             wd_pair_accept(p, agree, out->jaccard_est, out->containment_est);
+                             (p->sketch == WD_SKETCH_SIMHASH
+                                  ? agree != 0
+                                  : wd_pair_accept(p, agree, out->jaccard_est, out->containment_est));
         }
     }
     free(sig);

@@ -4,8 +4,10 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include <math.h>
 #include <stdlib.h>
 
+#include "../sketch/simhash.h"
 #include "../text/mask.h"
 #include "../text/text.h"
 
@@ -60,6 +62,7 @@ int wd_sketcher_init(wd_sketcher *k, const wd_params *p)
     switch (p->sketch) {
     case WD_SKETCH_MINHASH: return wd_minhash_init(&k->mh, p->num_hashes, p->seed);
     case WD_SKETCH_OPH: return wd_oph_init(&k->oph, p->num_hashes, p->seed);
+    case WD_SKETCH_SIMHASH: return WD_OK; /* nothing to prepare */
     default: return WD_E_UNSUPPORTED;
     }
 }
@@ -91,7 +94,11 @@ int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
     if (rc) return rc;
     if (s->sh.len > UINT32_MAX) return WD_E_LIMIT;
     *shingles = (unsigned)s->sh.len;
-    if (k->kind == WD_SKETCH_OPH)
+    if (k->kind == WD_SKETCH_SIMHASH) {
+        uint64_t fp = s->sh.len ? wd_simhash(s->sh.data, s->sh.len, p->seed) : 0;
+        sig[0] = (uint32_t)fp;
+        sig[1] = (uint32_t)(fp >> 32);
+    } else if (k->kind == WD_SKETCH_OPH)
         wd_oph_sign(&k->oph, s->sh.data, s->sh.len, sig);
     else
         wd_minhash_sign(&k->mh, s->sh.data, s->sh.len, sig);
@@ -103,6 +110,18 @@ int wd_pair_accept(const wd_params *p, unsigned agree, double jaccard, double co
     return jaccard >= p->threshold ||
            (p->containment > 0 && agree >= WD_MIN_AGREE_CONTAINMENT &&
             containment >= p->containment);
+}
+
+double wd_simhash_jaccard(unsigned distance, unsigned na, unsigned nb)
+{
+    if (!na || !nb) return 0.0;
+    double c = cos(3.14159265358979323846 * distance / 64.0);
+    if (c <= 0) return 0.0;
+    double inter = c * sqrt((double)na * nb);
+    double lo = na < nb ? na : nb;
+    if (inter > lo) inter = lo;
+    double j = inter / ((double)na + nb - inter);
+    return j > 1.0 ? 1.0 : j;
 }
 
 double wd_containment_est(double j, unsigned na, unsigned nb)

@@ -64,6 +64,22 @@ double wd_containment_est(double j, unsigned na, unsigned nb);
  * makes a tiny document look contained in a long one.
  */
 #define WD_MIN_AGREE_CONTAINMENT 4
+/* Signature words a document takes: num_hashes, or 2 for a SimHash
+ * fingerprint (low word first). */
+static inline unsigned wd_sig_words(const wd_params *p)
+{
+    return p->sketch == WD_SKETCH_SIMHASH ? 2 : p->num_hashes;
+}
+
+/* SimHash: the fingerprint in a signature, and the Jaccard similarity a
+ * Hamming distance stands for (Charikar: the angle is pi d / 64; for sets
+ * of sizes na and nb, cos = |A n B| / sqrt(na nb)). */
+static inline uint64_t wd_sig_fp(const uint32_t *sig)
+{
+    return (uint64_t)sig[0] | (uint64_t)sig[1] << 32;
+}
+double wd_simhash_jaccard(unsigned distance, unsigned na, unsigned nb);
+
 int wd_pair_accept(const wd_params *p, unsigned agree, double jaccard, double containment);
 
 #endif

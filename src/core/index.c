@@ -26,6 +26,7 @@
 #include "features.h"
 #include "../cluster/unionfind.h"
 #include "../index/exact.h"
+#include "../index/hamming.h"
 #include "../index/lsh.h"
 #include "../sketch/minhash.h"
 #include "../text/text_internal.h"
@@ -36,10 +37,12 @@
 struct wd_index {
     wd_params p;            /* resolved parameters (bands, rows, threads set) */
     wd_sketcher sk;         /* MinHash permutations or OPH tables */
-    wd_lsh lsh;             /* band buckets */
+    wd_lsh lsh;             /* band buckets (MinHash, OPH) */
+    wd_hamming ham;         /* fingerprint tables (SimHash) */
+    unsigned sigw;          /* signature words per document (wd_sig_words) */
     wd_exact exact;         /* exact-duplicate set */
     wd_uf uf;               /* clusters */
-    uint32_t *sigs;         /* num_hashes values per document */
+    uint32_t *sigs;         /* sigw values per document */
     unsigned *nsh;          /* distinct shingles per document (0 = empty) */
     uint64_t n;             /* documents added */
     uint64_t cap;           /* documents sigs/nsh can hold */
@@ -66,7 +69,16 @@ int wd_index_create(const wd_params *p, wd_index **out)
     wd_index *ix = calloc(1, sizeof *ix);
     if (!ix) return WD_E_NOMEM;
     ix->p = *p;
-    if (!ix->p.bands) wd_lsh_shape(p->threshold, p->num_hashes, &ix->p.bands, &ix->p.rows);
+    ix->sigw = wd_sig_words(p);
+    if (p->sketch == WD_SKETCH_SIMHASH) {
+        ix->p.bands = ix->p.rows = 0;   /* candidates come from the Hamming tables */
+        if ((rc = wd_hamming_init(&ix->ham, p->max_distance, 0))) {
+            free(ix);
+            return rc;
+        }
+    } else if (!ix->p.bands) {
+        wd_lsh_shape(p->threshold, p->num_hashes, &ix->p.bands, &ix->p.rows);
+    }
     if (!ix->p.threads) ix->p.threads = (unsigned)omp_get_num_procs();
     ix->nthreads = ix->p.threads;
     wd_exact_init(&ix->exact);
@@ -95,6 +107,7 @@ void wd_index_free(wd_index *ix)
     if (!ix) return;
     wd_sketcher_free(&ix->sk);
     wd_lsh_free(&ix->lsh);
+    if (ix->p.sketch == WD_SKETCH_SIMHASH) wd_hamming_free(&ix->ham);
     wd_exact_free(&ix->exact);
     wd_uf_free(&ix->uf);
     if (ix->scratch)
@@ -130,7 +143,7 @@ uint64_t wd_index_count(const wd_index *ix)
 /* Room for cap documents in the per-document arrays. */
 static int reserve_docs(wd_index *ix, uint64_t cap)
 {
-    const size_t H = ix->p.num_hashes;
+    const size_t H = ix->sigw;
     if (cap <= ix->cap) return WD_OK;
     if (cap > SIZE_MAX / (H * sizeof *ix->sigs)) return WD_E_NOMEM;
     uint32_t *s = realloc(ix->sigs, cap * H * sizeof *s);
@@ -244,6 +257,39 @@ static int found(wd_index *ix, uint64_t a, uint64_t b, float j, float c, wd_matc
  * best one and is not indexed itself. Nothing chains through a member: a
  * template shared by two leaders' members never merges their clusters.
  */
+/* SimHash: candidates are the documents within max_distance in the
+ * fingerprint tables; the distance is the verification. Same order and
+ * reporting rules as the MinHash path below. */
+static int match_simhash(wd_index *ix, uint64_t d, wd_match *m, int leader)
+{
+    const unsigned nd = ix->nsh[d];
+    uint64_t fp = wd_sig_fp(ix->sigs + d * 2);
+    ix->cands.len = 0;
+    int rc = wd_hamming_query(&ix->ham, fp, &ix->cands);
+    if (rc) return rc;
+    size_t nc = sort_candidates(&ix->cands);
+    if (nc == SIZE_MAX) return WD_E_NOMEM;
+    double best_j = -1.0;
+    for (size_t k = 0; k < nc; k++) {
+        uint64_t c = ix->cands.data[k];
+        unsigned dist = (unsigned)__builtin_popcountll(fp ^ wd_sig_fp(ix->sigs + c * 2));
+        double j = wd_simhash_jaccard(dist, nd, ix->nsh[c]);
+        double ct = wd_containment_est(j, nd, ix->nsh[c]);
+        if (j > best_j) {
+            best_j = j;
+            m->kind = WD_MATCH_NEAR;
+            m->best = c;
+            m->jaccard = (float)j;
+            m->containment = (float)ct;
+        }
+        if (leader) continue;
+        if ((rc = found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR))) return rc;
+    }
+    if (leader && m->kind == WD_MATCH_NEAR)
+        return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
+    return wd_hamming_insert(&ix->ham, fp, d);
+}
+
 static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
                      const uint8_t *hash, wd_match *m)
 {
@@ -265,6 +311,7 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         m->jaccard = m->containment = 1.0f;
         return found(ix, first, d, 1.0f, 1.0f, WD_MATCH_EXACT);
     }
+    if (ix->p.sketch == WD_SKETCH_SIMHASH) return match_simhash(ix, d, m, leader);
     ix->cands.len = 0;
     if (wd_lsh_query_at(&ix->lsh, keys, &ix->cands, ix->where)) return WD_E_NOMEM;
     size_t nc = sort_candidates(&ix->cands);
@@ -328,11 +375,11 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
     size_t c = atomic_fetch_add_explicit(&J->next, 1, memory_order_relaxed);
     if (c >= J->nchunks) return 0;
     wd_index *ix = J->ix;
-    const unsigned H = ix->p.num_hashes, B = ix->p.bands;
+    const unsigned W = ix->sigw, B = ix->p.bands;
     size_t end = (c + 1) * CHUNK < J->n ? (c + 1) * CHUNK : J->n;
     for (size_t i = c * CHUNK; i < end; i++) {
         uint64_t d = J->base + i;
-        uint32_t *sig = ix->sigs + d * H;
+        uint32_t *sig = ix->sigs + d * W;
         int r = wd_features(&ix->p, &ix->sk, s, J->docs[i].text, J->docs[i].len,
                             ix->hashes + i * 16, sig, &ix->nsh[d]);
         ix->status[i] = (signed char)r;
@@ -445,7 +492,13 @@ int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
         *jaccard = *containment = 0.0;
         return WD_OK;
     }
-    *jaccard = (double)wd_sig_agree(ix->sigs + a * H, ix->sigs + b * H, H) / H;
+    if (ix->p.sketch == WD_SKETCH_SIMHASH) {
+        unsigned dist = (unsigned)__builtin_popcountll(wd_sig_fp(ix->sigs + a * 2) ^
+                                                       wd_sig_fp(ix->sigs + b * 2));
+        *jaccard = wd_simhash_jaccard(dist, ix->nsh[a], ix->nsh[b]);
+    } else {
+        *jaccard = (double)wd_sig_agree(ix->sigs + a * H, ix->sigs + b * H, H) / H;
+    }
     *containment = wd_containment_est(*jaccard, ix->nsh[a], ix->nsh[b]);
     return WD_OK;
 }

@@ -45,10 +45,9 @@ int wd_params_check(const wd_params *p)
         p->sketch != WD_SKETCH_SIMHASH)
         return WD_E_INVALID;
     if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
-    if (p->max_distance > 64) return WD_E_INVALID;
+    if (p->max_distance > 63) return WD_E_INVALID;
     if (p->mask != 0 && p->mask != 1) return WD_E_INVALID;
     /* Not built yet: accepted by the type, refused until implemented. */
-    if (p->sketch == WD_SKETCH_SIMHASH) return WD_E_UNSUPPORTED;
     return WD_OK;
 }
 
