@@ -277,7 +277,7 @@ static void test_params(void **state)
     BAD(rows, 4);        /* rows without bands */
     BAD(sketch, (wd_sketch_kind)3);
     BAD(cluster, (wd_cluster_mode)2);
-    BAD(max_distance, 65);
+    BAD(max_distance, 64);
     GOOD(shingle, WD_SHINGLE_CHAR);
     GOOD(shingle_size, 1);
     GOOD(shingle_size, WD_MAX_SHINGLE);
@@ -287,7 +287,7 @@ static void test_params(void **state)
     GOOD(containment, 1.0);
     GOOD(threads, 3);
     GOOD(cluster, WD_CLUSTER_LEADER);
-    GOOD(max_distance, 64);
+    GOOD(max_distance, 63);
 #undef BAD
 #undef GOOD
 
