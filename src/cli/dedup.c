@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "engine_opts.h"
 #include "options.h"
+#include "progress.h"
 #include "../io/input.h"
 #include "../io/json.h"
 #include "../io/output.h"
@@ -70,6 +71,7 @@ typedef struct dedup_opts {
     const char *pairs_path;     /* verified pairs */
     int annotate;               /* write every record with cluster fields */
     int stats;                  /* JSON summary on stderr */
+    int quiet;                  /* no progress bar */
     enum on_error on_error;     /* what a bad record does */
     enum keep_policy keep;      /* which record of a cluster is kept */
     const char *keep_field;     /* field for earliest:/priority: */
@@ -114,11 +116,12 @@ typedef struct dedup_run {
     uint64_t npairs, cap_pairs;
     char numbuf[2][24]; /* ids of id-less records: two may be live at once */
     uint64_t records_in, skipped, errors, bytes;
+    progress pg;        /* on stderr when it is a terminal */
 } dedup_run;
 
 enum {
     O_FORMAT = 1, O_NULL, O_TEXT_FIELD, O_ID_FIELD, O_OUTPUT, O_CLUSTERS, O_PAIRS,
-    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_HELP
+    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP
 };
 
 static const cli_opt dedup_tab[] = {
@@ -135,6 +138,7 @@ static const cli_opt dedup_tab[] = {
     { O_KEEP, 0, "keep", "POLICY", "record kept per cluster: first, longest, earliest:FIELD, priority:FIELD=a,b,c (default: first)" },
     { O_EXPLAIN, 0, "explain", "FILE", "write why each clustered record is in its cluster (JSONL)" },
     { O_BATCH, 0, "batch", "N", "records per batch; never changes results (default: 4096)" },
+    { O_QUIET, 'q', "quiet", NULL, "no progress bar (shown only when stderr is a terminal)" },
     { O_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
 };
@@ -211,6 +215,7 @@ static int on_opt(void *ctx, int id, const char *v)
             return bad_value("keep", v, "first, longest, earliest:FIELD or priority:FIELD=a,b,c");
         break;
     case O_EXPLAIN: o->explain_path = v; break;
+    case O_QUIET: o->quiet = 1; break;
     case O_BATCH:
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
         o->batch = u;
@@ -376,6 +381,9 @@ static int run_inputs(dedup_run *R, wd_index *ix)
     }
     reserve_estimate(R, ix);
 
+    uint64_t total = 0;
+    for (int k = 0; k < R->nin; k++) total += R->in[k].len;
+    progress_start(&R->pg, "dedup", "B", total, R->o.quiet);
     for (int k = 0; k < R->nin && rc == WD_EXIT_OK; k++) {
         const wd_input *in = &R->in[k];
         const char *name = wd_input_display(in);
@@ -388,6 +396,7 @@ static int run_inputs(dedup_run *R, wd_index *ix)
             while (nb < batch && wd_record_next(in->data, in->len, fmt, &pos, &br[nb].span))
                 br[nb++].line = ++line;
             if (nb == 0) break;
+            progress_update(&R->pg, R->bytes - in->len + pos);
             for (unsigned t = 0; t < nthreads; t++) slots[t].arena.len = 0;
 
             if (fmt == WD_FMT_JSONL) {
@@ -414,6 +423,7 @@ static int run_inputs(dedup_run *R, wd_index *ix)
                 docs[nd].len = b->span.len;
                 if (!b->ok) {
                     R->errors++;
+                    progress_clear(&R->pg);
                     if (R->o.on_error == ON_FAIL) {
                         cli_error("%s:%llu: %s", name, (unsigned long long)b->line, b->err);
                         rc = WD_EXIT_INPUT;
@@ -453,6 +463,7 @@ static int run_inputs(dedup_run *R, wd_index *ix)
             }
             int st = wd_index_add(ix, docs, nd, m);
             if (st) {
+                progress_clear(&R->pg);
                 cli_error("dedup: %s", wd_strerror(st));
                 rc = WD_EXIT_INTERNAL;
                 goto out;
@@ -466,9 +477,11 @@ static int run_inputs(dedup_run *R, wd_index *ix)
     }
     goto out;
 nomem:
+    progress_clear(&R->pg);
     cli_error("dedup: out of memory");
     rc = WD_EXIT_INTERNAL;
 out:
+    progress_end(&R->pg);
     if (slots) {
         for (unsigned t = 0; t < nthreads; t++) {
             wd_json_free(slots[t].json);
