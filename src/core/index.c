@@ -257,6 +257,25 @@ static int found(wd_index *ix, uint64_t a, uint64_t b, float j, float c, wd_matc
  * best one and is not indexed itself. Nothing chains through a member: a
  * template shared by two leaders' members never merges their clusters.
  */
+/*
+ * A verified candidate c of document d: it becomes the best match when it
+ * beats the best so far (equal estimates keep the earlier candidate), and in
+ * components mode it is joined at once; leader mode joins only the best, at
+ * the end of the candidate list.
+ */
+static int take(wd_index *ix, uint64_t d, uint64_t c, double j, double ct, int leader,
+                double *best_j, wd_match *m)
+{
+    if (j > *best_j) { /* compared as double: a float can round equals apart */
+        *best_j = j;
+        m->kind = WD_MATCH_NEAR;
+        m->best = c;
+        m->jaccard = (float)j;
+        m->containment = (float)ct;
+    }
+    return leader ? 0 : found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR);
+}
+
 /* SimHash: candidates are the documents within max_distance in the
  * fingerprint tables; the distance is the verification. Same order and
  * reporting rules as the MinHash path below. */
@@ -275,15 +294,7 @@ static int match_simhash(wd_index *ix, uint64_t d, wd_match *m, int leader)
         unsigned dist = (unsigned)__builtin_popcountll(fp ^ wd_sig_fp(ix->sigs + c * 2));
         double j = wd_simhash_jaccard(dist, nd, ix->nsh[c]);
         double ct = wd_containment_est(j, nd, ix->nsh[c]);
-        if (j > best_j) {
-            best_j = j;
-            m->kind = WD_MATCH_NEAR;
-            m->best = c;
-            m->jaccard = (float)j;
-            m->containment = (float)ct;
-        }
-        if (leader) continue;
-        if ((rc = found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR))) return rc;
+        if ((rc = take(ix, d, c, j, ct, leader, &best_j, m))) return rc;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
@@ -321,7 +332,7 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         const char *c0 = (const char *)(ix->sigs + ix->cands.data[0] * H);
         for (size_t off = 0; off < H * sizeof *ix->sigs; off += 64) __builtin_prefetch(c0 + off);
     }
-    double best_j = -1.0; /* as double: a float can round two equal estimates apart */
+    double best_j = -1.0;
     for (size_t k = 0; k < nc; k++) {
         uint64_t c = ix->cands.data[k];
         if (k + 1 < nc) { /* the next signature, while this one is compared */
@@ -332,16 +343,7 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         double j = (double)agree / H;
         double ct = wd_containment_est(j, nd, ix->nsh[c]);
         if (!wd_pair_accept(&ix->p, agree, j, ct)) continue;
-        if (j > best_j) {
-            best_j = j;
-            m->kind = WD_MATCH_NEAR;
-            m->best = c;
-            m->jaccard = (float)j;
-            m->containment = (float)ct;
-        }
-        if (leader) continue;
-        rc = found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR);
-        if (rc) return rc;
+        if ((rc = take(ix, d, c, j, ct, leader, &best_j, m))) return rc;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
