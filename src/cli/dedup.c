@@ -19,6 +19,7 @@
 
 #include "wiredup.h"
 #include "cli.h"
+#include "corpus.h"
 #include "engine_opts.h"
 #include "options.h"
 #include "progress.h"
@@ -63,9 +64,7 @@ enum keep_policy {
 
 typedef struct dedup_opts {
     wd_params p;                /* engine parameters */
-    wd_format fmt;              /* asked input format */
-    const char *text_field;     /* JSONL field holding the text */
-    const char *id_field;       /* JSONL field holding the id */
+    corpus_opts in;             /* input format and JSONL fields */
     const char *out_path;       /* kept (or annotated) records */
     const char *clusters_path;  /* id, cluster, similarity */
     const char *pairs_path;     /* verified pairs */
@@ -120,15 +119,11 @@ typedef struct dedup_run {
 } dedup_run;
 
 enum {
-    O_FORMAT = 1, O_NULL, O_TEXT_FIELD, O_ID_FIELD, O_OUTPUT, O_CLUSTERS, O_PAIRS,
+    O_OUTPUT = 1, O_CLUSTERS, O_PAIRS,
     O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP
 };
 
 static const cli_opt dedup_tab[] = {
-    { O_FORMAT, 0, "format", "FMT", "input format: auto, lines, jsonl, nul (default: auto)" },
-    { O_NULL, '0', "null", NULL, "records end with NUL bytes (same as --format=nul)" },
-    { O_TEXT_FIELD, 0, "text-field", "NAME", "JSONL field with the text (default: text)" },
-    { O_ID_FIELD, 0, "id-field", "NAME", "JSONL field with the id (default: id; else the record number)" },
     { O_OUTPUT, 'o', "output", "FILE", "write kept records to FILE (default: - for stdout)" },
     { O_CLUSTERS, 0, "clusters", "FILE", "write id<TAB>cluster<TAB>similarity for every record" },
     { O_PAIRS, 0, "pairs", "FILE", "write verified pairs: a<TAB>b<TAB>jaccard<TAB>containment<TAB>kind" },
@@ -152,6 +147,8 @@ static void dedup_help(void)
            "Input: one document per line, JSONL (detected when the first non-blank\n"
            "byte is '{'), or NUL-separated records (-0).\n\nOptions:\n");
     cli_print_options(stdout, dedup_tab);
+    printf("\nInput options:\n");
+    cli_print_options(stdout, corpus_tab);
     printf("\nMatching options:\n");
     cli_print_options(stdout, cli_engine_tab);
     printf("\nIndex options:\n");
@@ -174,17 +171,8 @@ static int on_opt(void *ctx, int id, const char *v)
     dedup_opts *o = ctx;
     unsigned long u;
     if (id >= CLI_ENGINE_BASE) return cli_engine_opt("dedup", &o->p, id, v);
+    if (id >= CORPUS_OPT_BASE) return corpus_opt("dedup", &o->in, id, v);
     switch (id) {
-    case O_FORMAT:
-        if (!strcmp(v, "auto")) o->fmt = WD_FMT_AUTO;
-        else if (!strcmp(v, "lines")) o->fmt = WD_FMT_LINES;
-        else if (!strcmp(v, "jsonl")) o->fmt = WD_FMT_JSONL;
-        else if (!strcmp(v, "nul")) o->fmt = WD_FMT_NUL;
-        else return bad_value("format", v, "auto, lines, jsonl or nul");
-        break;
-    case O_NULL: o->fmt = WD_FMT_NUL; break;
-    case O_TEXT_FIELD: o->text_field = v; break;
-    case O_ID_FIELD: o->id_field = v; break;
     case O_OUTPUT: o->out_path = v; break;
     case O_CLUSTERS: o->clusters_path = v; break;
     case O_PAIRS: o->pairs_path = v; break;
@@ -344,7 +332,7 @@ static void reserve_estimate(dedup_run *R, wd_index *ix)
     for (int k = 0; k < R->nin; k++) total += R->in[k].len;
     if (R->nin == 0 || R->in[0].len == 0) return;
     size_t sample = R->in[0].len < ((size_t)1 << 20) ? R->in[0].len : (size_t)1 << 20;
-    int sep = R->o.fmt == WD_FMT_NUL ? '\0' : '\n';
+    int sep = R->o.in.fmt == WD_FMT_NUL ? '\0' : '\n';
     uint64_t recs = 0;
     for (const char *p = R->in[0].data, *e = p + sample; (p = memchr(p, sep, (size_t)(e - p))); p++)
         recs++;
@@ -387,7 +375,7 @@ static int run_inputs(dedup_run *R, wd_index *ix)
     for (int k = 0; k < R->nin && rc == WD_EXIT_OK; k++) {
         const wd_input *in = &R->in[k];
         const char *name = wd_input_display(in);
-        wd_format fmt = R->fmt[k] = wd_format_detect(in->data, in->len, R->o.fmt);
+        wd_format fmt = R->fmt[k] = wd_format_detect(in->data, in->len, R->o.in.fmt);
         size_t pos = 0;
         uint64_t line = 0;
         R->bytes += in->len;
@@ -406,8 +394,8 @@ static int run_inputs(dedup_run *R, wd_index *ix)
                     batch_rec *b = &br[i];
                     b->slot = t;
                     b->ok = wd_json_extract(slots[t].json, in->data + b->span.off, b->span.len,
-                                            in->readable - b->span.off, R->o.text_field,
-                                            R->o.id_field, &slots[t].arena, &b->f,
+                                            in->readable - b->span.off, R->o.in.text_field,
+                                            R->o.in.id_field, &slots[t].arena, &b->f,
                                             b->err, sizeof b->err) == 0;
                 }
             } else {
@@ -751,12 +739,11 @@ int cmd_dedup(int argc, char **argv)
     memset(&R, 0, sizeof R);
     dedup_opts *o = &R.o;
     wd_params_default(&o->p);
-    o->text_field = "text";
-    o->id_field = "id";
+    corpus_opts_default(&o->in);
     o->out_path = "-";
     o->batch = 4096;
     int nops = 0;
-    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, cli_engine_tab, cli_index_tab, NULL }, argc, argv,
+    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, corpus_tab, cli_engine_tab, cli_index_tab, NULL }, argc, argv,
                        on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if ((rc = cli_engine_check("dedup", &o->p))) return rc;

@@ -21,6 +21,7 @@
 #include "wiredup.h"
 #include "batch.h"
 #include "cli.h"
+#include "corpus.h"
 #include "engine_opts.h"
 #include "options.h"
 #include "../io/json.h"
@@ -31,8 +32,7 @@ enum on_error { ON_FAIL, ON_SKIP, ON_KEEP };
 
 typedef struct uniq_opts {
     wd_params p;
-    wd_format fmt;
-    const char *text_field, *id_field;
+    corpus_opts in;           /* input format and JSONL fields */
     const char *out_path;
     int repeated;             /* -d: print only the duplicates */
     int count;                /* -c: prefix kept records with their group size, at the end */
@@ -64,15 +64,11 @@ typedef struct uniq_run {
 } uniq_run;
 
 enum {
-    U_FORMAT = 1, U_NULL, U_TEXT_FIELD, U_ID_FIELD, U_OUTPUT, U_REPEATED, U_COUNT, U_ANNOTATE,
+    U_OUTPUT = 1, U_REPEATED, U_COUNT, U_ANNOTATE,
     U_STATS, U_ON_ERROR, U_BATCH, U_HELP
 };
 
 static const cli_opt uniq_tab[] = {
-    { U_FORMAT, 0, "format", "FMT", "input format: auto, lines, jsonl, nul (default: auto)" },
-    { U_NULL, '0', "null", NULL, "records end with NUL bytes (same as --format=nul)" },
-    { U_TEXT_FIELD, 0, "text-field", "NAME", "JSONL field with the text (default: text)" },
-    { U_ID_FIELD, 0, "id-field", "NAME", "JSONL field with the id (default: id; else the record number)" },
     { U_OUTPUT, 'o', "output", "FILE", "write to FILE (default: - for stdout)" },
     { U_REPEATED, 'd', "repeated", NULL, "print only the duplicates (with --annotate: what each repeats)" },
     { U_COUNT, 'c', "count", NULL, "at the end, print each kept record prefixed by its group size" },
@@ -93,12 +89,14 @@ static void uniq_help(void)
            "when no FILE or '-' is given. Same input formats as 'wiredup dedup'.\n\n"
            "Options:\n");
     cli_print_options(stdout, uniq_tab);
+    printf("\nInput options:\n");
+    cli_print_options(stdout, corpus_tab);
     printf("\nMatching options:\n");
     cli_print_options(stdout, cli_engine_tab);
     printf("\nIndex options (uniq always uses leader clustering):\n");
     cli_print_options(stdout, cli_index_tab);
-    printf("\nA bad record is reported as 'wiredup: error: FILE:LINE: what'; records\n"
-           "before it have already been written.\n\n"
+    printf("\nA bad record is reported as 'wiredup: error: FILE:LINE: what'; with\n"
+           "--on-error=fail the records before it are written, then uniq stops.\n\n"
            "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
            "            4 internal or resource error.\n");
 }
@@ -114,17 +112,8 @@ static int on_opt(void *ctx, int id, const char *v)
     uniq_opts *o = ctx;
     unsigned long u;
     if (id >= CLI_ENGINE_BASE) return cli_engine_opt("uniq", &o->p, id, v);
+    if (id >= CORPUS_OPT_BASE) return corpus_opt("uniq", &o->in, id, v);
     switch (id) {
-    case U_FORMAT:
-        if (!strcmp(v, "auto")) o->fmt = WD_FMT_AUTO;
-        else if (!strcmp(v, "lines")) o->fmt = WD_FMT_LINES;
-        else if (!strcmp(v, "jsonl")) o->fmt = WD_FMT_JSONL;
-        else if (!strcmp(v, "nul")) o->fmt = WD_FMT_NUL;
-        else return bad_value("format", v, "auto, lines, jsonl or nul");
-        break;
-    case U_NULL: o->fmt = WD_FMT_NUL; break;
-    case U_TEXT_FIELD: o->text_field = v; break;
-    case U_ID_FIELD: o->id_field = v; break;
     case U_OUTPUT: o->out_path = v; break;
     case U_REPEATED: o->repeated = 1; break;
     case U_COUNT: o->count = 1; break;
@@ -242,20 +231,23 @@ static int keep(uniq_run *U, uint64_t doc, const cli_raw *raw, const cli_parsed 
 static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw *raw,
                      const uint64_t *nums, size_t n, cli_parsed *ps, wd_doc *docs, wd_match *m)
 {
+    const size_t n_in = n;
     const char term = fmt == WD_FMT_NUL ? '\0' : '\n';
     cli_parse_batch(&U->parser, fmt, raw, n, ps);
+    size_t bad = n; /* with --on-error=fail: the records before it still go out */
     for (size_t i = 0; i < n; i++) {
         docs[i].text = ps[i].ok ? ps[i].text : NULL;
         docs[i].len = ps[i].ok ? ps[i].text_len : 0;
         if (ps[i].ok) continue;
         U->errors++;
         if (U->o.on_error == ON_FAIL) {
-            cli_error("%s:%llu: %s", name, (unsigned long long)nums[i], ps[i].err);
-            return WD_EXIT_INPUT;
+            bad = i;
+            break;
         }
         cli_warn("%s:%llu: %s (record %s)", name, (unsigned long long)nums[i], ps[i].err,
                  U->o.on_error == ON_SKIP ? "skipped" : "kept unchanged");
     }
+    n = bad;
     uint64_t base = wd_index_count(U->ix);
     int st = wd_index_add(U->ix, docs, n, m);
     if (st) {
@@ -284,6 +276,10 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
             emit(U, &raw[i], &ps[i], num, term, fmt, of, m[i].jaccard);
     }
     wd_out_flush(&U->out);
+    if (bad < n_in) {
+        cli_error("%s:%llu: %s", name, (unsigned long long)nums[bad], ps[bad].err);
+        return WD_EXIT_INPUT;
+    }
     return WD_EXIT_OK;
 }
 
@@ -292,7 +288,7 @@ static int run_input(uniq_run *U, int fd, const char *name)
 {
     const size_t batch = U->o.batch;
     int rc = WD_EXIT_OK;
-    wd_stream *s = wd_stream_open(fd, U->o.fmt);
+    wd_stream *s = wd_stream_open(fd, U->o.in.fmt);
     cli_raw *raw = malloc(batch * sizeof *raw);
     uint64_t *nums = malloc(batch * sizeof *nums);
     cli_parsed *ps = malloc(batch * sizeof *ps);
@@ -338,12 +334,11 @@ int cmd_uniq(int argc, char **argv)
     memset(&U, 0, sizeof U);
     uniq_opts *o = &U.o;
     wd_params_default(&o->p);
-    o->text_field = "text";
-    o->id_field = "id";
+    corpus_opts_default(&o->in);
     o->out_path = "-";
     o->batch = 4096;
     int nops = 0;
-    int rc = cli_parse((const cli_opt *const[]){ uniq_tab, cli_engine_tab, cli_index_tab, NULL },
+    int rc = cli_parse((const cli_opt *const[]){ uniq_tab, corpus_tab, cli_engine_tab, cli_index_tab, NULL },
                        argc, argv, on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if (o->p.cluster != WD_CLUSTER_COMPONENTS) {
@@ -361,7 +356,7 @@ int cmd_uniq(int argc, char **argv)
         cli_error("uniq: %s", wd_strerror(st));
         return st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
     }
-    if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->text_field, o->id_field)) {
+    if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->in.text_field, o->in.id_field)) {
         cli_error("uniq: out of memory");
         rc = WD_EXIT_INTERNAL;
         goto done;
