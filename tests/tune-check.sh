@@ -84,7 +84,7 @@ wiredup\ dedup\ *)
 esac
 
 # The configuration with dedup's defaults scores what plain dedup scores.
-def=$(grep '"shingle":"word:5","num_hashes":128,"sketch":"minhash","bands":[0-9]*,"rows":[0-9]*,"lsh_auto":true,"threshold":0.25,"containment":0.5,"cluster":"components"' "$tmp/tune.json")
+def=$(grep '"shingle":"word:5","num_hashes":128,"sketch":"minhash","bands":[0-9]*,"rows":[0-9]*,"lsh_auto":true,"threshold":0.3,"containment":0.5,"cluster":"components"' "$tmp/tune.json")
 if [ -n "$def" ]; then
     printf '%s\n' "$def" >"$tmp/def.json"
     "$prog" dedup --clusters="$tmp/def.tsv" "$dir/docs.jsonl" >/dev/null &&
