@@ -37,6 +37,31 @@ determinism() {
     ok "$name: identical output for 5 thread/batch settings"
 }
 
+# Every instruction set gives the same bytes (WIREDUP_ISA forces one).
+isa_equal() {
+    name=$1; input=$2; shift 2
+    ref=""
+    for isa in scalar avx2 avx512; do
+        d="$tmp/isa-$isa"
+        mkdir -p "$d"
+        if ! WIREDUP_ISA=$isa "$prog" --version >/dev/null 2>&1; then
+            echo "note: $isa not supported by this CPU, not compared"
+            continue
+        fi
+        for sk in minhash oph; do
+            WIREDUP_ISA=$isa "$prog" dedup --sketch=$sk "$@" --clusters="$d/c-$sk" --pairs="$d/p-$sk" \
+                "$input" >"$d/k-$sk" 2>/dev/null || { bad "$name: $isa $sk failed"; return; }
+        done
+        if [ -z "$ref" ]; then ref=$d; continue; fi
+        for f in c-minhash p-minhash k-minhash c-oph p-oph k-oph; do
+            if ! cmp -s "$ref/$f" "$d/$f"; then bad "$name: $f differs for $isa"; return; fi
+        done
+    done
+    ok "$name: identical output on every supported instruction set"
+}
+isa_equal "sample" "$here/../datasets/sample/news.jsonl"
+isa_equal "cjk" "$here/data/cjk.jsonl"
+
 determinism "sample" "$here/../datasets/sample/news.jsonl"
 determinism "cjk" "$here/data/cjk.jsonl"
 
@@ -68,6 +93,7 @@ if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "un
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
+    isa_equal "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi
     if sh "$here/tune-check.sh" "$prog" "$shared"; then ok "tune check"; else bad "tune check"; fi
 else

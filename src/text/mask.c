@@ -408,29 +408,30 @@ int wd_mask_rules_load(const char *path, wd_mask_rules *r, char *err, size_t err
 /* ---- matching ----------------------------------------------------------- */
 
 /* Is there a match of ru in line[from..len)? Sets *m to it. noteol: the
- * line goes on after len ($ must not match there). */
+ * line goes on after len ($ must not match there).
+ *
+ * regexec gets a NUL-terminated copy of the range: lines inside a document
+ * are not terminated, and although glibc's REG_STARTEND would stay inside
+ * the range, sanitizers (and other libcs) read the string to its NUL. The
+ * windows rules look at are short, so the copy is a small memcpy on the
+ * stack. */
 static int match(const wd_mask_rule *ru, const char *line, size_t len, size_t from, int noteol,
                  regmatch_t *m)
 {
     if (len > INT_MAX) return 0; /* regoff_t may be an int */
     int eflags = (from ? REG_NOTBOL : 0) | (noteol ? REG_NOTEOL : 0);
-#ifdef REG_STARTEND
-    m->rm_so = (regoff_t)from;
-    m->rm_eo = (regoff_t)len;
-    return regexec(&ru->re, line, 1, m, eflags | REG_STARTEND) == 0;
-#else
-    char *z = malloc(len - from + 1);
-    if (!z) return 0;
-    memcpy(z, line + from, len - from);
-    z[len - from] = '\0';
+    char small[512], *z = small;
+    size_t n = len - from;
+    if (n >= sizeof small && !(z = malloc(n + 1))) return 0;
+    memcpy(z, line + from, n);
+    z[n] = '\0';
     int ok = regexec(&ru->re, z, 1, m, eflags) == 0;
-    free(z);
+    if (z != small) free(z);
     if (ok) {
         m->rm_so += (regoff_t)from;
         m->rm_eo += (regoff_t)from;
     }
     return ok;
-#endif
 }
 
 /* Is a built-in rule worth a regexec on this line? Sets the part of the
