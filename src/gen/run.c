@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cli/progress.h"
 #include "wiredup.h"
 #include "gen_internal.h"
 #include "../cli/cli.h"
@@ -173,8 +174,7 @@ typedef struct writer {
     size_t nb;
     uint64_t written, bytes;
     int err;               /* errno of the first failed write */
-    double t0;
-    int progress;
+    progress pg;           /* on stderr when it is a terminal */
 } writer;
 
 static double now(void)
@@ -206,13 +206,7 @@ static void flush_batch(writer *W)
     }
     W->written += nb;
     W->nb = 0;
-    if (W->progress) {
-        double el = now() - W->t0, total = (double)W->X->cfg->docs;
-        double eta = W->written ? el * (total - (double)W->written) / (double)W->written : 0;
-        fprintf(stderr, "\rgen: %llu/%llu docs, %.0f MB, %.0f MB/s, ETA %.0f s   ",
-                (unsigned long long)W->written, (unsigned long long)W->X->cfg->docs,
-                W->bytes / 1e6, el > 0 ? W->bytes / 1e6 / el : 0.0, eta);
-    }
+    progress_update(&W->pg, W->written);
 }
 
 static void emit(writer *W, const gen_recipe *r)
@@ -278,8 +272,7 @@ int gen_run(const gen_config *c)
     if (!W.S || !W.out || !W.lab || !W.batch) gen_oom();
     W.docs = fd;
     W.labels = fl;
-    W.t0 = t_start;
-    W.progress = !c->quiet && isatty(STDERR_FILENO);
+    progress_start(&W.pg, "gen", "docs", c->docs, c->quiet);
     static char vbuf_d[1 << 20], vbuf_l[1 << 16];
     setvbuf(fd, vbuf_d, _IOFBF, sizeof vbuf_d);
     setvbuf(fl, vbuf_l, _IOFBF, sizeof vbuf_l);
@@ -360,7 +353,7 @@ int gen_run(const gen_config *c)
         emit(&W, &r);
     }
     flush_batch(&W);
-    if (W.progress) fprintf(stderr, "\r%*s\r", 70, "");
+    progress_end(&W.pg);
 
     int e1 = fclose(fd) ? errno : 0, e2 = fclose(fl) ? errno : 0;
     if (!W.err) W.err = e1 ? e1 : e2;
