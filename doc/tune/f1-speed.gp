@@ -12,4 +12,4 @@ set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 plot 'f1-speed.dat' index 0 using 1:2 with points pt 6 ps 1.2 lc rgb '#808080' title 'configuration', \
      'f1-speed.dat' index 1 using 1:2 with linespoints pt 7 ps 1.2 lw 2 lc rgb '#1f77b4' title 'Pareto front', \
      'f1-speed.dat' index 1 using 1:2:4 with labels offset 0,1 font ',8' notitle, \
-     'f1-speed.dat' index 2 using 1:2 with points pt 3 ps 3 lw 2 lc rgb '#d62728' title 'recommended: #8 word:3, 128 hashes, lsh 29x2a, t 0.35, c 0.5'
+     'f1-speed.dat' index 2 using 1:2 with points pt 3 ps 3 lw 2 lc rgb '#d62728' title 'recommended: #23 word:5, 128 hashes, lsh 41x2a, t 0.3, c 0.5'
