@@ -53,16 +53,6 @@ int corpus_opt(const char *cmd, corpus_opts *o, int id, const char *v)
     return 0;
 }
 
-/* Appends s[0..n) to b; the offset where it starts goes to *off. */
-static int append(wd_buf *b, const char *s, size_t n, size_t *off)
-{
-    if (wd_buf_reserve(b, b->len + n + 1)) return -1;
-    *off = b->len;
-    if (n) memcpy(b->data + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
 static int push_doc(corpus *c, const corpus_doc *d)
 {
     if (c->n == c->cap) {
@@ -112,8 +102,8 @@ static int load_input(corpus *c, const char *cmd, const corpus_opts *o, const wd
         }
         d.text_len = text_len;
         d.id_len = id_len;
-        if (append(&c->text, text, text_len, &d.text_off) ||
-            append(&c->ids, id, id_len, &d.id_off) || push_doc(c, &d)) {
+        if (wd_buf_append(&c->text, text, text_len, &d.text_off) ||
+            wd_buf_append(&c->ids, id, id_len, &d.id_off) || push_doc(c, &d)) {
             cli_error("%s: out of memory", cmd);
             return WD_EXIT_INTERNAL;
         }

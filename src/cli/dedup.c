@@ -10,7 +10,6 @@
  * seen, because a later copy can join two earlier clusters.
  */
 #include <errno.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "wiredup.h"
+#include "batch.h"
 #include "cli.h"
 #include "corpus.h"
 #include "engine_opts.h"
@@ -278,32 +278,13 @@ static void put_tsv_id(dedup_run *R, wd_out *o, uint64_t d)
     put_tsv(o, id, len);
 }
 
-/* Per-thread state for parsing a batch: a cache line each, since the arena
- * length changes with every record and must not share a line with another
- * thread's. */
-typedef struct parse_slot {
-    _Alignas(64) wd_json *json;
-    wd_buf arena;
-} parse_slot;
-
-/* A record of the current batch. */
-typedef struct batch_rec {
-    wd_span span;
-    uint64_t line;
-    int slot;                 /* thread whose arena holds text and id */
-    wd_json_fields f;
-    int ok;                   /* 0: err holds the message */
-    char err[160];
-} batch_rec;
-
-/* Appends s[0..n) to an arena that lives as long as the run. */
+/* Keeps s[0..n) for the whole run (ids and --keep values). */
 static int keep_copy(wd_buf *arena, const char *s, size_t n, uint64_t *off, uint32_t *len)
 {
-    if (n > UINT32_MAX || wd_buf_reserve(arena, arena->len + n)) return -1;
-    memcpy(arena->data + arena->len, s, n);
-    *off = arena->len;
+    size_t at;
+    if (n > UINT32_MAX || wd_buf_append(arena, s, n, &at)) return -1;
+    *off = at;
     *len = (uint32_t)n;
-    arena->len += n;
     return 0;
 }
 
@@ -357,16 +338,15 @@ static int run_inputs(dedup_run *R, wd_index *ix)
     const unsigned nthreads = wd_index_params(ix)->threads;
     const size_t batch = R->o.batch;
     int rc = WD_EXIT_OK;
-    parse_slot *slots = aligned_alloc(64, nthreads * sizeof *slots);
-    if (slots) memset(slots, 0, nthreads * sizeof *slots);
-    batch_rec *br = malloc(batch * sizeof *br);
+    cli_parser P;
+    wd_span *span = malloc(batch * sizeof *span);
+    cli_raw *raw = malloc(batch * sizeof *raw);
+    cli_parsed *ps = malloc(batch * sizeof *ps);
     wd_doc *docs = malloc(batch * sizeof *docs);
     wd_match *m = malloc(batch * sizeof *m);
-    if (!slots || !br || !docs || !m) goto nomem;
-    for (unsigned t = 0; t < nthreads; t++) {
-        if (!(slots[t].json = wd_json_new())) goto nomem;
-        wd_json_set_key_field(slots[t].json, R->o.keep_field);
-    }
+    int pinit = cli_parser_init(&P, nthreads, R->o.in.text_field, R->o.in.id_field,
+                                R->o.keep_field);
+    if (pinit || !span || !raw || !ps || !docs || !m) goto nomem;
     reserve_estimate(R, ix);
 
     uint64_t total = 0;
@@ -381,66 +361,49 @@ static int run_inputs(dedup_run *R, wd_index *ix)
         R->bytes += in->len;
         for (;;) {
             size_t nb = 0;
-            while (nb < batch && wd_record_next(in->data, in->len, fmt, &pos, &br[nb].span))
-                br[nb++].line = ++line;
+            while (nb < batch && wd_record_next(in->data, in->len, fmt, &pos, &span[nb])) {
+                raw[nb] = (cli_raw){ in->data + span[nb].off, span[nb].len,
+                                     in->readable - span[nb].off };
+                nb++;
+            }
             if (nb == 0) break;
             progress_update(&R->pg, R->bytes - in->len + pos);
-            for (unsigned t = 0; t < nthreads; t++) slots[t].arena.len = 0;
-
-            if (fmt == WD_FMT_JSONL) {
-                #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 64)
-                for (size_t i = 0; i < nb; i++) {
-                    int t = omp_get_thread_num();
-                    batch_rec *b = &br[i];
-                    b->slot = t;
-                    b->ok = wd_json_extract(slots[t].json, in->data + b->span.off, b->span.len,
-                                            in->readable - b->span.off, R->o.in.text_field,
-                                            R->o.in.id_field, &slots[t].arena, &b->f,
-                                            b->err, sizeof b->err) == 0;
-                }
-            } else {
-                for (size_t i = 0; i < nb; i++) br[i].ok = 1;
-            }
+            if (cli_parse_batch(&P, fmt, raw, nb, ps)) goto nomem;
 
             size_t nd = 0;
             for (size_t i = 0; i < nb; i++) {
-                batch_rec *b = &br[i];
-                rec r = { .off = b->span.off, .len = b->span.len, .num = ++R->records_in,
+                const cli_parsed *b = &ps[i];
+                uint64_t lineno = ++line;
+                rec r = { .off = span[i].off, .len = span[i].len, .num = ++R->records_in,
                           .input = (uint32_t)k, .json = fmt == WD_FMT_JSONL };
-                docs[nd].text = in->data + b->span.off;
-                docs[nd].len = b->span.len;
+                docs[nd].text = b->ok ? b->text : NULL;
+                docs[nd].len = b->ok ? b->text_len : 0; /* a bad record: empty, never a duplicate */
                 if (!b->ok) {
                     R->errors++;
                     progress_clear(&R->pg);
                     if (R->o.on_error == ON_FAIL) {
-                        cli_error("%s:%llu: %s", name, (unsigned long long)b->line, b->err);
+                        cli_error("%s:%llu: %s", name, (unsigned long long)lineno, b->err);
                         rc = WD_EXIT_INPUT;
                         goto out;
                     }
                     if (R->o.on_error == ON_SKIP) {
                         cli_warn("%s:%llu: %s (record skipped)", name,
-                                 (unsigned long long)b->line, b->err);
+                                 (unsigned long long)lineno, b->err);
                         R->skipped++;
                         continue;
                     }
                     cli_warn("%s:%llu: %s (record kept unchanged)", name,
-                             (unsigned long long)b->line, b->err);
+                             (unsigned long long)lineno, b->err);
                     r.bad = 1;
                     r.json = 0;
-                    docs[nd].len = 0; /* an empty document: never a duplicate */
-                } else if (fmt == WD_FMT_JSONL) {
-                    const wd_buf *a = &slots[b->slot].arena;
-                    docs[nd].text = a->data + b->f.text_off;
-                    docs[nd].len = b->f.text_len;
-                    if (b->f.has_id) {
-                        if (keep_copy(&R->ids, a->data + b->f.id_off, b->f.id_len, &r.id_off,
-                                      &r.id_len))
+                } else {
+                    if (b->id) {
+                        if (keep_copy(&R->ids, b->id, b->id_len, &r.id_off, &r.id_len))
                             goto nomem;
                         r.has_id = 1;
                     }
-                    if (b->f.has_key) {
-                        if (keep_copy(&R->keys, a->data + b->f.key_off, b->f.key_len,
-                                      &r.key_off, &r.key_len))
+                    if (b->key) {
+                        if (keep_copy(&R->keys, b->key, b->key_len, &r.key_off, &r.key_len))
                             goto nomem;
                         r.has_key = 1;
                     }
@@ -470,14 +433,10 @@ nomem:
     rc = WD_EXIT_INTERNAL;
 out:
     progress_end(&R->pg);
-    if (slots) {
-        for (unsigned t = 0; t < nthreads; t++) {
-            wd_json_free(slots[t].json);
-            wd_buf_free(&slots[t].arena);
-        }
-    }
-    free(slots);
-    free(br);
+    cli_parser_free(&P);
+    free(span);
+    free(raw);
+    free(ps);
     free(docs);
     free(m);
     return rc;
@@ -564,26 +523,8 @@ static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
         return;
     }
     int len;
-    const char *id;
-    tmp->len = 0;
-    if (r->json) {              /* the object up to its closing brace */
-        size_t end = r->len;
-        while (end && raw[end - 1] != '}') end--;
-        size_t k = end - 1;
-        while (k && (raw[k - 1] == ' ' || raw[k - 1] == '\t' || raw[k - 1] == '\n' || raw[k - 1] == '\r')) k--;
-        wd_out_write(o, raw, end - 1);
-        if (raw[k - 1] != '{') wd_out_write(o, ",", 1);
-    } else {                    /* a text record becomes an object */
-        id = rec_id(R, r, 0, &len);
-        wd_out_write(o, "{\"id\":", 6);
-        wd_json_quote(id, (size_t)len, tmp);
-        wd_out_write(o, tmp->data, tmp->len);
-        tmp->len = 0;
-        wd_out_write(o, ",\"text\":", 8);
-        wd_json_quote(raw, r->len, tmp);
-        wd_out_write(o, tmp->data, tmp->len);
-        wd_out_write(o, ",", 1);
-    }
+    const char *id = rec_id(R, r, 0, &len);
+    cli_write_object_open(o, tmp, raw, r->len, r->json, id, (size_t)len);
     tmp->len = 0;
     id = rec_id(R, first, 0, &len);
     wd_json_quote(id, (size_t)len, tmp);

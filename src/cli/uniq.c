@@ -136,15 +136,6 @@ static int on_opt(void *ctx, int id, const char *v)
     return 0;
 }
 
-static int append(wd_buf *b, const char *s, size_t n, uint64_t *off)
-{
-    if (wd_buf_reserve(b, b->len + n + 1)) return -1;
-    memcpy(b->data + b->len, s, n);
-    *off = b->len;
-    b->len += n;
-    return 0;
-}
-
 /* The kept record that document doc is (kept records are in doc order). */
 static kept_rec *find_kept(uniq_run *U, uint64_t doc)
 {
@@ -167,27 +158,12 @@ static void emit(uniq_run *U, const cli_raw *raw, const cli_parsed *ps, uint64_t
         return;
     }
     wd_buf *t = &U->tmp;
-    t->len = 0;
-    if (fmt == WD_FMT_JSONL && ps && ps->ok) {
-        size_t end = raw->len;
-        while (end && raw->data[end - 1] != '}') end--;
-        size_t k = end - 1;
-        while (k && strchr(" \t\r\n", raw->data[k - 1])) k--;
-        wd_out_write(&U->out, raw->data, end - 1);
-        if (raw->data[k - 1] != '{') wd_out_write(&U->out, ",", 1);
-    } else {
-        char num_id[24];
-        const char *id = ps && ps->id ? ps->id : num_id;
-        size_t id_len = ps && ps->id ? ps->id_len : (size_t)snprintf(num_id, sizeof num_id, "%llu", (unsigned long long)num);
-        wd_out_write(&U->out, "{\"id\":", 6);
-        wd_json_quote(id, id_len, t);
-        wd_out_write(&U->out, t->data, t->len);
-        t->len = 0;
-        wd_out_write(&U->out, ",\"text\":", 8);
-        wd_json_quote(raw->data, raw->len, t);
-        wd_out_write(&U->out, t->data, t->len);
-        wd_out_write(&U->out, ",", 1);
-    }
+    char num_id[24];
+    const char *id = ps && ps->id ? ps->id : num_id;
+    size_t id_len = ps && ps->id ? ps->id_len
+                                 : (size_t)snprintf(num_id, sizeof num_id, "%llu", (unsigned long long)num);
+    cli_write_object_open(&U->out, t, raw->data, raw->len, fmt == WD_FMT_JSONL && ps && ps->ok,
+                          id, id_len);
     if (!of) {
         wd_out_write(&U->out, "\"dup_of\":null,\"similarity\":1.0000}\n", 35);
         return;
@@ -218,11 +194,14 @@ static int keep(uniq_run *U, uint64_t doc, const cli_raw *raw, const cli_parsed 
     char buf[24];
     const char *id = ps && ps->id ? ps->id : buf;
     size_t len = ps && ps->id ? ps->id_len : (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)num);
+    size_t at;
     k->id_len = len;
-    if (append(&U->ids, id, len, &k->id_off)) return -1;
+    if (wd_buf_append(&U->ids, id, len, &at)) return -1;
+    k->id_off = at;
     if (U->o.count) {
         k->raw_len = raw->len;
-        if (append(&U->raws, raw->data, raw->len, &k->raw_off)) return -1;
+        if (wd_buf_append(&U->raws, raw->data, raw->len, &at)) return -1;
+        k->raw_off = at;
     }
     return 0;
 }
@@ -233,7 +212,10 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
 {
     const size_t n_in = n;
     const char term = fmt == WD_FMT_NUL ? '\0' : '\n';
-    cli_parse_batch(&U->parser, fmt, raw, n, ps);
+    if (cli_parse_batch(&U->parser, fmt, raw, n, ps)) {
+        cli_error("uniq: out of memory");
+        return WD_EXIT_INTERNAL;
+    }
     size_t bad = n; /* with --on-error=fail: the records before it still go out */
     for (size_t i = 0; i < n; i++) {
         docs[i].text = ps[i].ok ? ps[i].text : NULL;
@@ -356,7 +338,8 @@ int cmd_uniq(int argc, char **argv)
         cli_error("uniq: %s", wd_strerror(st));
         return st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
     }
-    if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->in.text_field, o->in.id_field)) {
+    if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->in.text_field, o->in.id_field,
+                        NULL)) {
         cli_error("uniq: out of memory");
         rc = WD_EXIT_INTERNAL;
         goto done;

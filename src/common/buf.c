@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "wiredup.h"
 
@@ -26,6 +27,15 @@ int wd_buf_reserve(wd_buf *b, size_t cap)
 int wd_u64s_reserve(wd_u64s *v, size_t cap)
 {
     return grow((void **)&v->data, &v->cap, cap, sizeof *v->data);
+}
+
+int wd_buf_append(wd_buf *b, const void *s, size_t n, size_t *off)
+{
+    if (n > SIZE_MAX - b->len - 1 || wd_buf_reserve(b, b->len + n + 1)) return WD_E_NOMEM;
+    if (n) memcpy(b->data + b->len, s, n);
+    *off = b->len;
+    b->len += n;
+    return WD_OK;
 }
 
 void wd_buf_free(wd_buf *b)

@@ -32,6 +32,10 @@ typedef struct wd_u64s {
 int wd_buf_reserve(wd_buf *b, size_t cap);
 int wd_u64s_reserve(wd_u64s *v, size_t cap);
 
+/* Appends s[0..n) to b and sets *off to where it starts. WD_OK or
+ * WD_E_NOMEM (b unchanged). A byte of room stays after the data. */
+int wd_buf_append(wd_buf *b, const void *s, size_t n, size_t *off);
+
 /* Release memory and reset to empty. */
 void wd_buf_free(wd_buf *b);
 void wd_u64s_free(wd_u64s *v);
