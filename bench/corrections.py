@@ -37,10 +37,13 @@ PREFIX = re.compile(r'^\s*\(?CORRECT(ED|ION)\)?\s*-*\s*', re.I)
 WINDOW_DAYS = 3
 
 
-def records(src):
-    """(newid, date, title, body) of every record that has a title and a body."""
+def records(src, files=None):
+    """(newid, date, title, body) of every record that has a title and a body,
+    from every reut2-*.sgm in src or from the names in files."""
     out = []
-    for path in sorted(glob.glob(os.path.join(src, 'reut2-*.sgm'))):
+    paths = [os.path.join(src, f) for f in files] if files else \
+        sorted(glob.glob(os.path.join(src, 'reut2-*.sgm')))
+    for path in paths:
         with open(path, encoding='latin-1') as f:
             s = f.read()
         for m in re.finditer(r'<REUTERS[^>]*NEWID="(\d+)"[^>]*>(.*?)</REUTERS>', s, re.S):
