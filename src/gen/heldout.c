@@ -368,14 +368,16 @@ void gen_template(wd_buf *title, wd_buf *body, const char *t, size_t tl, const c
     }
 }
 
-/* A follow-up: another story's body (other, already noised by the caller)
- * with one paragraph after the lead of the earlier story (s) quoted after
- * its own lead. 0 when the earlier story has fewer than three paragraphs. */
+/* A follow-up: another story's body (other, already noised by the caller,
+ * at least twice as long) with one paragraph after the lead of the earlier
+ * story (s) quoted after its own lead. 0 when the earlier story has fewer than three paragraphs. */
 int gen_followup(wd_buf *body, const char *other, size_t on, const char *s, size_t n, gen_rng *R)
 {
     size_t st[MAXPAR], np = paragraphs(s, n, st, MAXPAR);
     if (np < 3) return 0;
-    size_t q = 1 + gen_below(R, np - 1);
+    /* the shorter of two paragraphs after the lead: a quote, not a retelling */
+    size_t q = 1 + gen_below(R, np - 1), q2 = 1 + gen_below(R, np - 1);
+    if (par_end(s, n, st[q2]) - st[q2] < par_end(s, n, st[q]) - st[q]) q = q2;
     size_t lead = par_end(other, on, 0);
     gen_put(body, other, lead);
     gen_puts(body, "\nEarlier this week: ");

@@ -379,9 +379,11 @@ int gen_run(const gen_config *c)
                 continue;
             gen_recipe n = { .story = story++, .base = r.base, .reuse = r.reuse,
                              .kind = (uint8_t)kind, .seq = seq++ };
-            if (kind == GEN_FOLLOWUP) {
-                n.other = (uint32_t)gen_below(&plan, C.n);
-                if (n.other == r.base) n.other = (uint32_t)((n.other + 1) % C.n);
+            if (kind == GEN_FOLLOWUP) { /* its own text: another base, twice as long */
+                unsigned tries = 0;
+                do n.other = (uint32_t)gen_below(&plan, C.n);
+                while ((n.other == r.base || C.b[n.other].clean_len < 2 * sb->clean_len) && ++tries < 16);
+                if (tries == 16) { story--; seq--; continue; }
             }
             n.outlet = gen_chance(&plan, c->wire_rate) ? 0 : (uint8_t)(1 + gen_below(&plan, GEN_OUTLETS));
             n.t = ts + (int64_t)(3600.0 + gen_unif(&plan) * (MAX_DELAY - 3600.0));
