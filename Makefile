@@ -107,9 +107,10 @@ test: check
 	$(MAKE) test-san
 	@echo "all test suites passed"
 
-## eval: score default parameters on ../shared/datasets/syndication-dev
+## eval: score default parameters on ../shared/datasets/syndication-dev, then the held-out sets
 eval: $(PROG)
-	@sh bench/eval.sh $(PROG) "$(SHARED)/syndication-dev"
+	@s=0; sh bench/eval.sh $(PROG) "$(SHARED)/syndication-dev" || s=$$?; \
+	sh bench/eval-heldout.sh $(PROG) "$(SHARED)/reuters21578" || s=$$?; exit $$s
 
 ## bench: throughput benchmark (see PERFORMANCE.md)
 bench: $(PROG) $(BUILD)/bench-stages

@@ -164,6 +164,71 @@ f1=$("$prog" score --json "$tmp/a/labels.tsv" "$tmp/a/clusters.tsv" 2>/dev/null 
 awk -v f="$f1" 'BEGIN { exit !(f != "" && f > 0.9) }' && ok "dedup on the corpus agrees with its labels: F1 $f1" \
     || bad "dedup F1 against the labels: '$f1'"
 
+# --- held-out edits (--edits=heldout) --------------------------------------
+[ ! -e "$tmp/a/edits.tsv" ] && [ "$(grep -c '^edit' "$tmp/a/stats.txt")" -eq 10 ] \
+    && ok "default edits: no edits.tsv, stats.txt lists the 10 dev edit types only" \
+    || bad "default edits: edits.tsv written or held-out types in stats.txt"
+# the JSONL sample: stories in paragraphs (reorder and followup need three)
+gen "$tmp/h1" --base="$here/../datasets/sample/news.jsonl" --seed=7 --docs=3000 --edits=heldout -j1 &&
+    gen "$tmp/h2" --base="$here/../datasets/sample/news.jsonl" --seed=7 --docs=3000 --edits=heldout -j2
+same=1
+for f in docs.jsonl labels.tsv edits.tsv stats.txt; do
+    [ -s "$tmp/h1/$f" ] && [ "$(sum "$tmp/h1/$f")" = "$(sum "$tmp/h2/$f")" ] || same=0
+done
+[ $same -eq 1 ] && ok "--edits=heldout: same sha256 of docs, labels, edits, stats with 1 and 2 threads" \
+    || bad "--edits=heldout: different bytes with 1 and 2 threads"
+out=$($PY "$tmp/check.py" "$tmp/h1" 3000 8 2>&1) && ok "--edits=heldout: labels and records check" \
+    || bad "--edits=heldout corpus check: $out"
+# Each held-out edit leaves its mark on the documents edits.tsv names (on 90 %
+# of them: OCR noise, applied later, may blur a mark), and hard negatives
+# are clusters of their own.
+cat >"$tmp/heldout.py" <<'PYEOF'
+import json, re, sys, collections
+d = sys.argv[1]
+lab = dict(l.rstrip("\n").split("\t") for l in open(d + "/labels.tsv"))
+ed = dict(l.rstrip("\n").split("\t") for l in open(d + "/edits.tsv"))
+assert list(ed) == list(lab), "edits.tsv ids differ from labels.tsv ids"
+size = collections.Counter(lab.values())
+docs = {}
+for line in open(d + "/docs.jsonl", encoding="utf-8"):
+    o = json.loads(line)
+    docs[o["id"]] = o
+marks = {
+    "html": lambda o: "<p>" in o["text"] and "</p>" in o["text"],
+    "correction": lambda o: o["title"].startswith("CORRECTED-") and "(Corrects " in o["text"],
+    "hyphen": lambda o: re.search(r"[A-Za-z]{2}-\n[a-z]", o["text"]),
+    "local": lambda o: re.search(r"(trade group|chamber of commerce|analyst|mayor|union rep|economist|plant manager|development office)", o["text"], re.I),
+    "followup": lambda o: "Earlier this week: " in o["text"],
+    "numbers": lambda o: True, "reorder": lambda o: True, "resplit": lambda o: True,
+    "template": lambda o: True,
+}
+count, unmarked = collections.Counter(), collections.Counter()
+for i, e in ed.items():
+    for k in e.split(","):
+        if k == "-":
+            continue
+        count[k] += 1
+        unmarked[k] += not marks[k](docs[i])
+        if k in ("template", "followup"):
+            assert size[lab[i]] == 1, "%s: hard negative %s shares cluster %s" % (i, k, lab[i])
+blurred = [k for k in count if unmarked[k] > 0.1 * count[k]]
+assert not blurred, "no sign of the edit in > 10 %% of its documents: %s" % blurred
+missing = [k for k in marks if k != "template" and count[k] < 5]
+assert not missing, "edit types seldom or never made: %s" % missing
+print(" ".join("%s:%d" % kv for kv in sorted(count.items())))
+PYEOF
+out=$($PY "$tmp/heldout.py" "$tmp/h1" 2>&1) && ok "held-out edits show in the documents edits.tsv names ($out)" \
+    || bad "held-out edits: $out"
+# Hard negatives are hard but not mislabeled: Jaccard stays below 0.3 across
+# clusters. Containment is not bounded here: a follow-up quotes a paragraph,
+# and a copy truncated to that paragraph's story lead is mostly inside it.
+out=$($PY "$tmp/cross.py" "$tmp/h1" 2>&1)
+j=$(echo "$out" | cut -d' ' -f1)
+c=$(echo "$out" | cut -d' ' -f2)
+awk -v j="$j" 'BEGIN { exit !(j != "" && j < 0.3) }' \
+    && ok "held-out hard negatives stay apart: max cross-cluster Jaccard $j (containment $c)" \
+    || bad "held-out cross-cluster similarity too high: $out"
+
 # --- usage errors ----------------------------------------------------------
 "$prog" gen --out="$tmp/x" >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "no --base: exit 2" || bad "no --base: exit $rc"

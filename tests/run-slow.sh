@@ -4,7 +4,8 @@
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
 #   - shared data (../shared/datasets), when present: determinism on the
-#     real syndication-dev corpus and the accuracy gate of `make eval`.
+#     real syndication-dev corpus and the accuracy gates of `make eval`
+#     (dev set and held-out set).
 # Usage: tests/run-slow.sh PROGRAM SHARED_DATASETS_DIR
 set -u
 prog=$1
@@ -98,6 +99,13 @@ if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     if sh "$here/tune-check.sh" "$prog" "$shared"; then ok "tune check"; else bad "tune check"; fi
 else
     skipped "shared datasets not found at '$shared'"
+fi
+# The held-out evaluation (bench/eval-heldout.sh): its floors on the
+# synthetic held-out set; Reuters SGML from the shared data.
+if [ -f "$shared/reuters21578/reut2-014.sgm" ]; then
+    if sh "$here/../bench/eval-heldout.sh" "$prog" "$shared/reuters21578"; then ok "held-out eval gate"; else bad "held-out eval gate"; fi
+else
+    skipped "Reuters SGML not found at '$shared/reuters21578'"
 fi
 echo "slow: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -55,8 +55,12 @@ static void gen_help(void)
            "replaced so that it is a different story (word-5-gram Jaccard about 0.06\n"
            "with the original at the default).\n\nOptions:\n");
     cli_print_options(stdout, gen_tab);
-    printf("\nEdits (--edits=NAME:RATE,...; NAME alone means rate 1; 'none' or 'all:RATE'\n"
-           "set every rate): the rate is the chance that an outlet copy gets the edit.\n");
+    printf("\nEdits (--edits=NAME:RATE,...; NAME alone means rate 1; 'none' sets every rate\n"
+           "to 0, 'all:RATE' every dev rate, 'heldout' turns on the held-out types at\n"
+           "preset rates and writes DIR/edits.tsv: id<TAB>held-out edits of the document):\n"
+           "the rate is the chance that an outlet copy gets the edit; for the two story\n"
+           "types, the chance that a story is followed by such a hard negative (its own\n"
+           "cluster). The held-out types are absent from syndication-dev.\n");
     for (int e = 0; e < GEN_NEDITS; e++) {
         static const char *const what[GEN_NEDITS] = {
             "headline rewrite: case, tickers, words, prefix, suffix",
@@ -68,9 +72,18 @@ static void gen_help(void)
             "outlet's word substitutions (pct/percent, mln/million, ...)",
             "curly quotes, em dashes, no-break spaces",
             "OCR noise: character confusions at --ocr-rate",
-            "re-wrapping to the outlet's width and paragraph breaks"
+            "re-wrapping to the outlet's width and paragraph breaks",
+            "held-out: two paragraphs after the lead swapped",
+            "held-out: sentences merged (', and') and split",
+            "held-out: a local paragraph inserted in the middle",
+            "held-out: 1,000/1000, '5 pct' -> '5%', '3 dlrs' -> '$3'",
+            "held-out: re-issued correction: figure, note, title",
+            "held-out: HTML remnants: <p>, &amp;, &quot;, <br>",
+            "held-out: words hyphenated across line ends",
+            "held-out story: another company on a table's template",
+            "held-out story: a new story quoting one paragraph"
         };
-        printf("  %-9s %-52s (default: %.2f)\n", gen_edit_names[e], what[e], d.rate[e]);
+        printf("  %-10s %-54s (default: %.2f)\n", gen_edit_names[e], what[e], d.rate[e]);
     }
     printf("\nExit codes: 0 ok, 2 usage error, 3 bad or unreadable base file,\n"
            "            4 internal or resource error (out of memory, write failure).\n");
@@ -124,7 +137,8 @@ static int on_opt(void *ctx, int id, const char *v)
     case O_EDITS:
         if (gen_parse_edits(c, v, err, sizeof err)) {
             cli_error("gen: --edits: %s (names: headline, dateline, byline, trailer, truncate, "
-                      "drop, copyedit, unicode, ocr, wrap, none, all)", err);
+                      "drop, copyedit, unicode, ocr, wrap, reorder, resplit, local, numbers, "
+                      "correction, html, hyphen, template, followup, none, all, heldout)", err);
             return WD_EXIT_USAGE;
         }
         break;

@@ -26,7 +26,9 @@
 
 const char *const gen_edit_names[GEN_NEDITS] = {
     "headline", "dateline", "byline", "trailer", "truncate",
-    "drop", "copyedit", "unicode", "ocr", "wrap"
+    "drop", "copyedit", "unicode", "ocr", "wrap",
+    "reorder", "resplit", "local", "numbers", "correction", "html", "hyphen",
+    "template", "followup"
 };
 
 static const char *const outlet_names[GEN_OUTLETS] = {
@@ -125,6 +127,8 @@ void gen_scratch_free(gen_scratch *S)
     wd_buf_free(&S->b2);
     wd_buf_free(&S->text);
     wd_buf_free(&S->json);
+    wd_buf_free(&S->neg_title);
+    wd_buf_free(&S->neg_body);
     free(S->sent);
     memset(S, 0, sizeof *S);
 }
@@ -144,8 +148,8 @@ static const uint8_t cls[256] = {
     [0x80 ... 0xff] = C_HIGH
 };
 
-static void perturb(wd_buf *dst, const char *str, size_t n, const gen_corpus *C, gen_rng *P,
-                    double noise)
+void gen_perturb(wd_buf *dst, const char *str, size_t n, const gen_corpus *C, gen_rng *P,
+                 double noise)
 {
     const unsigned char *s = (const unsigned char *)str;
     const uint32_t thresh = (uint32_t)(noise * 65536.0);
@@ -700,8 +704,46 @@ static void trailer(wd_buf *dst, int form, gen_rng N, const gen_ctx *X, const ge
  * ------------------------------------------------------------------------- */
 #define SWAP_BUF(a, b) do { wd_buf t_ = (a); (a) = (b); (b) = t_; } while (0)
 
+/* A hard negative's story (recipe kind): from the earlier story's title and
+ * body, into S->neg_title and S->neg_body. */
+static void hard_negative(const gen_ctx *X, const gen_recipe *r, gen_scratch *S,
+                          const char **title, size_t *title_len, const char **body,
+                          size_t *body_len)
+{
+    const gen_corpus *C = X->C;
+    gen_rng R = gen_rng_make(X->cfg->seed ^ 0x4e454741ULL, r->story, 0);
+    S->neg_title.len = S->neg_body.len = 0;
+    if (r->kind == GEN_TEMPLATE) {
+        gen_template(&S->neg_title, &S->neg_body, *title, *title_len, *body, *body_len, C, &R);
+    } else {
+        /* the follow-up's own text: its base with heavy noise, so that it is
+         * no copy of the story that base makes elsewhere in the corpus */
+        const gen_base *o = &C->b[r->other];
+        const char *arena = C->arena.data;
+        wd_buf own = {0};
+        gen_perturb(&S->neg_title, arena + o->title_off, o->title_len, C, &R, 0.35);
+        gen_perturb(&own, arena + o->clean_off, o->clean_len, C, &R, 0.35);
+        if (!gen_followup(&S->neg_body, own.data, own.len, *body, *body_len, &R))
+            gen_put(&S->neg_body, own.data, own.len); /* planning rules this out */
+        wd_buf_free(&own);
+    }
+    *title = S->neg_title.data;
+    *title_len = S->neg_title.len;
+    *body = S->neg_body.data;
+    *body_len = S->neg_body.len;
+}
+
+/* Runs one held-out edit from cur into nxt and swaps them when it applied;
+ * clears the flag when it did not. */
+#define HELDOUT(flag, call) do { \
+        if (flag) { \
+            nxt->len = 0; \
+            if (call) { wd_buf *t_ = cur; cur = nxt; nxt = t_; } else (flag) = 0; \
+        } \
+    } while (0)
+
 void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scratch *S,
-                  wd_buf *out, wd_buf *labels)
+                  wd_buf *out, wd_buf *labels, wd_buf *edits)
 {
     const gen_config *c = X->cfg;
     const gen_corpus *C = X->C;
@@ -721,18 +763,24 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
     if (r->reuse && c->reuse_noise > 0) {
         gen_rng P = gen_rng_make(c->seed ^ 0x52455553ULL, r->base, r->reuse);
         S->title.len = S->body.len = 0;
-        perturb(&S->title, title, title_len, C, &P, c->reuse_noise);
-        perturb(&S->body, body, body_len, C, &P, c->reuse_noise);
+        gen_perturb(&S->title, title, title_len, C, &P, c->reuse_noise);
+        gen_perturb(&S->body, body, body_len, C, &P, c->reuse_noise);
         title = S->title.data;
         title_len = S->title.len;
         body = S->body.data;
         body_len = S->body.len;
     }
 
+    if (r->kind) {
+        hard_negative(X, r, S, &title, &title_len, &body, &body_len);
+        S->edits[r->kind]++;
+    }
+
     wd_buf *text = &S->text;
     text->len = 0;
     const char *out_title = title;
     size_t out_title_len = title_len;
+    int ed[GEN_NEDITS] = {0};
 
     if (r->outlet == 0) { /* the wire story */
         S->wire++;
@@ -740,7 +788,7 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
             gen_put(text, title, title_len);
             gen_puts(text, "\n\n");
         }
-        if (!r->reuse) {
+        if (!r->reuse && !r->kind) {
             gen_put(text, arena + b->orig_off, b->orig_len);
         } else {
             S->b1.len = 0;
@@ -749,14 +797,22 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
             layout(text, S->b1.data, S->b1.len, 65, 2);
         }
     } else {
-        int ed[GEN_NEDITS];
-        for (int e = 0; e < GEN_NEDITS; e++) ed[e] = gen_chance(&R, c->rate[e]);
+        /* story edits (template, followup) are made when planning */
+        for (int e = 0; e < GEN_TEMPLATE; e++) ed[e] = gen_chance(&R, c->rate[e]);
         if (!b->city_len) ed[GEN_DATELINE] = 0;
 
         if (ed[GEN_HEADLINE]) {
             S->b2.len = 0;
             headline(&S->b2, title, title_len, st, st->name, c->wire_name, &R);
             SWAP_BUF(S->b2, S->title); /* the story title is no longer needed */
+            out_title = S->title.data;
+            out_title_len = S->title.len;
+        }
+        if (ed[GEN_CORRECTION]) { /* the re-issue says so in its headline */
+            S->b2.len = 0;
+            gen_puts(&S->b2, "CORRECTED-");
+            gen_put(&S->b2, out_title, out_title_len);
+            SWAP_BUF(S->b2, S->title);
             out_title = S->title.data;
             out_title_len = S->title.len;
         }
@@ -798,6 +854,11 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
             gen_put(cur, body + s->off, s->len);
             prev = k;
         }
+        HELDOUT(ed[GEN_CORRECTION], gen_correct(nxt, cur->data, cur->len, &R));
+        HELDOUT(ed[GEN_NUMBERS], gen_numbers(nxt, cur->data, cur->len));
+        HELDOUT(ed[GEN_RESPLIT], gen_resplit(nxt, cur->data, cur->len, &R));
+        HELDOUT(ed[GEN_REORDER], gen_reorder(nxt, cur->data, cur->len, &R));
+        HELDOUT(ed[GEN_LOCAL], gen_local(nxt, cur->data, cur->len, &R));
         if (ed[GEN_COPYEDIT]) {
             nxt->len = 0;
             copyedit(nxt, cur->data, cur->len, st->copyedit);
@@ -814,22 +875,35 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
             wd_buf *t = cur; cur = nxt; nxt = t;
         }
 
+        HELDOUT(ed[GEN_HTML], gen_html(nxt, cur->data, cur->len, &R));
+
         if (c->title_in_text) {
             gen_put(text, out_title, out_title_len);
             gen_puts(text, "\n\n");
         }
         unsigned para = ed[GEN_WRAP] ? st->para : 2, width = ed[GEN_WRAP] ? st->width : 65;
+        if (ed[GEN_HYPHEN] && !width) width = 65; /* breaks need lines */
         const char *psep = para == 0 ? "\n\n" : para == 1 ? "\n" : "\n    ";
         if (ed[GEN_BYLINE]) {
             byline(text, st->byline, N, c->wire_name);
             gen_puts(text, "\n\n");
         }
+        size_t body_at = text->len;
         layout(text, cur->data, cur->len, width, para);
+        if (ed[GEN_HYPHEN]) {
+            nxt->len = 0;
+            if (gen_hyphenate(nxt, text->data + body_at, text->len - body_at, &R)) {
+                text->len = body_at;
+                gen_put(text, nxt->data, nxt->len);
+            } else {
+                ed[GEN_HYPHEN] = 0;
+            }
+        }
         if (ed[GEN_TRAILER]) {
             gen_puts(text, psep);
             trailer(text, st->trailer, N, X, b, tm.tm_year + 1900, &R);
         }
-        for (int e = 0; e < GEN_NEDITS; e++) S->edits[e] += (uint64_t)ed[e];
+        for (int e = 0; e < GEN_TEMPLATE; e++) S->edits[e] += (uint64_t)ed[e];
     }
 
     /* the JSONL line */
@@ -849,4 +923,18 @@ void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scrat
     hl = snprintf(head, sizeof head, "d%0*llu\tc%0*llu\n", X->id_width, (unsigned long long)doc,
                   X->id_width, (unsigned long long)r->story);
     gen_put(labels, head, (size_t)hl);
+
+    if (edits) {
+        hl = snprintf(head, sizeof head, "d%0*llu\t", X->id_width, (unsigned long long)doc);
+        gen_put(edits, head, (size_t)hl);
+        size_t at = edits->len;
+        if (r->kind) ed[r->kind] = 1;
+        for (int e = GEN_NDEV; e < GEN_NEDITS; e++)
+            if (ed[e]) {
+                if (edits->len > at) gen_putc(edits, ',');
+                gen_puts(edits, gen_edit_names[e]);
+            }
+        if (edits->len == at) gen_putc(edits, '-');
+        gen_putc(edits, '\n');
+    }
 }

@@ -25,8 +25,23 @@ typedef enum gen_edit {
     GEN_UNICODE,      /* curly quotes, em dashes, no-break spaces */
     GEN_OCR,          /* character confusions at ocr_chars of the characters */
     GEN_WRAP,         /* the outlet's layout: width and paragraph breaks */
+    /* Held-out edit types (heldout.c): absent from syndication-dev, so an
+     * evaluation with them measures what tuning on dev could not see. Off
+     * by default; --edits=heldout turns them on. */
+    GEN_REORDER,      /* two body paragraphs after the lead swap places */
+    GEN_RESPLIT,      /* sentences merged with ", and" / split at "; " and ", and " */
+    GEN_LOCAL,        /* a local paragraph inserted in the middle */
+    GEN_NUMBERS,      /* 1,000 <-> 1000, "5 pct" -> "5%", "3 dlrs" -> "$3" */
+    GEN_CORRECTION,   /* re-issued as a correction: a figure changed, a note */
+    GEN_HTML,         /* HTML remnants: <p> tags, entities, a stray <br> */
+    GEN_HYPHEN,       /* words broken with a hyphen at line ends */
+    GEN_TEMPLATE,     /* story-level: a new story on an earlier one's table template */
+    GEN_FOLLOWUP,     /* story-level: a new story quoting an earlier one's paragraph */
     GEN_NEDITS
 } gen_edit;
+
+/* Edit types below this are the dev set's ("all" sets only them). */
+#define GEN_NDEV GEN_REORDER
 
 /* "headline", "dateline", ... indexed by gen_edit. */
 extern const char *const gen_edit_names[GEN_NEDITS];
@@ -57,7 +72,8 @@ typedef struct gen_config {
 /* Fills the defaults (the rates of the syndication-dev model). */
 void gen_config_default(gen_config *c);
 
-/* Parses "name:rate,name:rate" (also "none", "all", "all:0.5") into c->rate.
+/* Parses "name:rate,name:rate" (also "none", "all", "all:0.5" for the dev
+ * types, "heldout" for the held-out types at their preset rates) into c->rate.
  * 0, or -1 with a message in err. */
 int gen_parse_edits(gen_config *c, const char *list, char *err, size_t errlen);
 

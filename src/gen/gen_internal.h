@@ -145,7 +145,9 @@ typedef struct gen_recipe {
     uint32_t reuse;        /* how many times the base was used before (0: as is) */
     uint16_t member;       /* 0 for the first document of the cluster */
     uint8_t outlet;        /* 0 = the wire story verbatim */
-} gen_recipe;
+    uint8_t kind;          /* 0 a story; GEN_TEMPLATE or GEN_FOLLOWUP: a hard */
+    uint32_t other;        /*   negative made from story base/reuse; other: the */
+} gen_recipe;              /*   follow-up's own base */
 
 /* Everything a worker needs to make documents; read-only while they run. */
 typedef struct gen_ctx {
@@ -166,6 +168,7 @@ typedef struct gen_sent {
 /* Per-thread scratch space, reused for every document. */
 typedef struct gen_scratch {
     wd_buf title, body, b1, b2, text, json;
+    wd_buf neg_title, neg_body; /* a hard negative's story */
     gen_sent *sent;
     size_t nsent, cap_sent;
     uint64_t edits[GEN_NEDITS]; /* documents that got each edit */
@@ -175,9 +178,29 @@ typedef struct gen_scratch {
 void gen_styles_init(gen_ctx *X);
 
 /* Appends document number doc made from recipe r as one JSONL line to
- * S->json and its label line to labels. */
+ * out, its label line to labels and, when edits is not NULL, a line
+ * id<TAB>held-out edits ("-" for none) to edits. */
 void gen_make_doc(const gen_ctx *X, const gen_recipe *r, uint64_t doc, gen_scratch *S,
-                  wd_buf *out, wd_buf *labels);
+                  wd_buf *out, wd_buf *labels, wd_buf *edits);
+
+/* Reuse noise (edits.c): a share noise of the words replaced. */
+void gen_perturb(wd_buf *dst, const char *str, size_t n, const gen_corpus *C, gen_rng *P,
+                 double noise);
+
+/* Held-out edits (heldout.c): each appends s changed to dst and returns 1,
+ * or 0 when the text does not allow the edit (dst then holds nothing useful). */
+int gen_reorder(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_resplit(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_local(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_numbers(wd_buf *dst, const char *s, size_t n);
+int gen_correct(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_html(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_hyphenate(wd_buf *dst, const char *s, size_t n, gen_rng *R);
+int gen_is_table(const char *s, size_t n);
+int gen_paragraphs(const char *s, size_t n);
+void gen_template(wd_buf *title, wd_buf *body, const char *t, size_t tl, const char *s,
+                  size_t n, const gen_corpus *C, gen_rng *R);
+int gen_followup(wd_buf *body, const char *other, size_t on, const char *s, size_t n, gen_rng *R);
 
 void gen_scratch_free(gen_scratch *S);
 

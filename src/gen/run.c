@@ -94,9 +94,19 @@ int gen_parse_edits(gen_config *c, const char *list, char *err, size_t errlen)
             }
             item[colon - item] = 0;
         }
-        if (!strcmp(item, "none") || !strcmp(item, "all")) {
-            double v = !strcmp(item, "none") ? 0.0 : rate;
-            for (int e = 0; e < GEN_NEDITS; e++) c->rate[e] = v;
+        if (!strcmp(item, "none")) {
+            for (int e = 0; e < GEN_NEDITS; e++) c->rate[e] = 0;
+        } else if (!strcmp(item, "all")) {
+            for (int e = 0; e < GEN_NDEV; e++) c->rate[e] = rate;
+        } else if (!strcmp(item, "heldout")) {
+            /* copies: each held-out edit often enough to be measured on its
+             * own; stories: about one hard negative per 8 stories */
+            static const double preset[GEN_NEDITS] = {
+                [GEN_REORDER] = 0.25, [GEN_RESPLIT] = 0.25, [GEN_LOCAL] = 0.25,
+                [GEN_NUMBERS] = 0.3,  [GEN_CORRECTION] = 0.15, [GEN_HTML] = 0.15,
+                [GEN_HYPHEN] = 0.2,   [GEN_TEMPLATE] = 1.0, [GEN_FOLLOWUP] = 0.08
+            };
+            for (int e = GEN_NDEV; e < GEN_NEDITS; e++) c->rate[e] = preset[e] * rate;
         } else {
             int found = -1;
             for (int e = 0; e < GEN_NEDITS; e++)
@@ -167,9 +177,9 @@ static gen_recipe heap_pop(heap *h)
 typedef struct writer {
     const gen_ctx *X;
     gen_scratch *S;        /* one per thread */
-    wd_buf *out, *lab;     /* one per thread */
+    wd_buf *out, *lab, *edl; /* one per thread */
     unsigned threads;
-    FILE *docs, *labels;
+    FILE *docs, *labels, *edits; /* edits: NULL unless held-out edits are on */
     gen_recipe *batch;
     size_t nb;
     uint64_t written, bytes;
@@ -193,14 +203,17 @@ static void flush_batch(writer *W)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         size_t lo = nb * (size_t)t / (size_t)nt, hi = nb * (size_t)(t + 1) / (size_t)nt;
-        W->out[t].len = W->lab[t].len = 0;
+        W->out[t].len = W->lab[t].len = W->edl[t].len = 0;
         for (size_t i = lo; i < hi; i++)
-            gen_make_doc(W->X, &W->batch[i], first + i, &W->S[t], &W->out[t], &W->lab[t]);
+            gen_make_doc(W->X, &W->batch[i], first + i, &W->S[t], &W->out[t], &W->lab[t],
+                         W->edits ? &W->edl[t] : NULL);
     }
     for (unsigned t = 0; t < W->threads; t++) {
         if (W->out[t].len && fwrite(W->out[t].data, 1, W->out[t].len, W->docs) != W->out[t].len && !W->err)
             W->err = errno ? errno : EIO;
         if (W->lab[t].len && fwrite(W->lab[t].data, 1, W->lab[t].len, W->labels) != W->lab[t].len && !W->err)
+            W->err = errno ? errno : EIO;
+        if (W->edl[t].len && fwrite(W->edl[t].data, 1, W->edl[t].len, W->edits) != W->edl[t].len && !W->err)
             W->err = errno ? errno : EIO;
         W->bytes += W->out[t].len;
     }
@@ -240,11 +253,15 @@ int gen_run(const gen_config *c)
         gen_corpus_free(&C);
         return WD_EXIT_INTERNAL;
     }
-    char pdocs[4096], plabels[4096], pstats[4096];
+    char pdocs[4096], plabels[4096], pstats[4096], pedits[4096];
+    int heldout = 0; /* held-out edits on: which document got which goes to edits.tsv */
+    for (int e = GEN_NDEV; e < GEN_NEDITS; e++) heldout |= c->rate[e] > 0;
     FILE *fd = open_out(c->out_dir, "docs.jsonl", pdocs, sizeof pdocs);
     FILE *fl = fd ? open_out(c->out_dir, "labels.tsv", plabels, sizeof plabels) : NULL;
-    if (!fd || !fl) {
+    FILE *fe = fl && heldout ? open_out(c->out_dir, "edits.tsv", pedits, sizeof pedits) : NULL;
+    if (!fd || !fl || (heldout && !fe)) {
         if (fd) fclose(fd);
+        if (fl) fclose(fl);
         gen_corpus_free(&C);
         return WD_EXIT_INTERNAL;
     }
@@ -268,10 +285,12 @@ int gen_run(const gen_config *c)
     W.S = calloc(threads, sizeof *W.S);
     W.out = calloc(threads, sizeof *W.out);
     W.lab = calloc(threads, sizeof *W.lab);
+    W.edl = calloc(threads, sizeof *W.edl);
     W.batch = malloc(BATCH * sizeof *W.batch);
-    if (!W.S || !W.out || !W.lab || !W.batch) gen_oom();
+    if (!W.S || !W.out || !W.lab || !W.edl || !W.batch) gen_oom();
     W.docs = fd;
     W.labels = fl;
+    W.edits = fe;
     progress_start(&W.pg, "gen", "docs", c->docs, c->quiet);
     static char vbuf_d[1 << 20], vbuf_l[1 << 16];
     setvbuf(fd, vbuf_d, _IOFBF, sizeof vbuf_d);
@@ -301,7 +320,7 @@ int gen_run(const gen_config *c)
     double gap = fmax(MAX_DELAY / WINDOW_STORIES, SPAN / fmax(est_stories, 1.0));
 
     heap H = {0};
-    uint64_t planned = 0, story = 0, seq = 0, reused = 0, hist[258] = {0};
+    uint64_t planned = 0, story = 0, seq = 0, reused = 0, hist[258] = {0}, negatives = 0;
     double t = 0;
     uint8_t pool[GEN_OUTLETS];
     while (planned < c->docs) {
@@ -347,6 +366,32 @@ int gen_run(const gen_config *c)
         }
         planned += size;
         story++;
+
+        /* hard negatives (held-out): a new story, its own cluster, that
+         * looks like this one; dated after it. No draw when the rates are 0,
+         * so other options give the same bytes as before. */
+        const gen_base *sb = &C.b[r.base];
+        const char *sbody = C.arena.data + sb->clean_off;
+        for (int kind = GEN_TEMPLATE; kind <= GEN_FOLLOWUP && planned < c->docs; kind++) {
+            if (!gen_chance(&plan, c->rate[kind])) continue;
+            if (kind == GEN_TEMPLATE ? !gen_is_table(sbody, sb->clean_len)
+                                     : gen_paragraphs(sbody, sb->clean_len) < 3)
+                continue;
+            gen_recipe n = { .story = story++, .base = r.base, .reuse = r.reuse,
+                             .kind = (uint8_t)kind, .seq = seq++ };
+            if (kind == GEN_FOLLOWUP) { /* its own text: another base, twice as long */
+                unsigned tries = 0;
+                do n.other = (uint32_t)gen_below(&plan, C.n);
+                while ((n.other == r.base || C.b[n.other].clean_len < 2 * sb->clean_len) && ++tries < 16);
+                if (tries == 16) { story--; seq--; continue; }
+            }
+            n.outlet = gen_chance(&plan, c->wire_rate) ? 0 : (uint8_t)(1 + gen_below(&plan, GEN_OUTLETS));
+            n.t = ts + (int64_t)(3600.0 + gen_unif(&plan) * (MAX_DELAY - 3600.0));
+            heap_push(&H, &n);
+            planned++;
+            hist[1]++;
+            negatives++;
+        }
     }
     while (H.n) {
         gen_recipe r = heap_pop(&H);
@@ -356,7 +401,8 @@ int gen_run(const gen_config *c)
     progress_end(&W.pg);
 
     int e1 = fclose(fd) ? errno : 0, e2 = fclose(fl) ? errno : 0;
-    if (!W.err) W.err = e1 ? e1 : e2;
+    int e3 = fe && fclose(fe) ? errno : 0;
+    if (!W.err) W.err = e1 ? e1 : e2 ? e2 : e3;
     if (W.err) {
         cli_error("%s: write failed: %s", c->out_dir, strerror(W.err));
         rc = WD_EXIT_INTERNAL;
@@ -392,8 +438,10 @@ int gen_run(const gen_config *c)
             }
         fprintf(fs, "\n");
         for (int e = 0; e < GEN_NEDITS; e++)
-            fprintf(fs, "edit\t%s\trate\t%.3f\tdocs\t%llu\n", gen_edit_names[e], c->rate[e],
-                    (unsigned long long)edits[e]);
+            if (e < GEN_NDEV || heldout) /* the dev model's stats stay as they were */
+                fprintf(fs, "edit\t%s\trate\t%.3f\tdocs\t%llu\n", gen_edit_names[e], c->rate[e],
+                        (unsigned long long)edits[e]);
+        if (heldout) fprintf(fs, "hard_negative_stories\t%llu\n", (unsigned long long)negatives);
         fprintf(fs, "options\tdup_rate=%.3f max_copies=%u ocr_chars=%.4f reuse_noise=%.3f "
                     "wire_rate=%.3f base_dedup=%.3f min_chars=%u max_chars=%u title_in_text=%d\n",
                 c->dup_rate, c->max_copies, c->ocr_chars, c->reuse_noise, c->wire_rate,
@@ -414,7 +462,9 @@ int gen_run(const gen_config *c)
         gen_scratch_free(&W.S[th]);
         wd_buf_free(&W.out[th]);
         wd_buf_free(&W.lab[th]);
+        wd_buf_free(&W.edl[th]);
     }
+    free(W.edl);
     free(W.S);
     free(W.out);
     free(W.lab);
