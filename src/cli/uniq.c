@@ -86,7 +86,7 @@ static const cli_opt uniq_tab[] = {
     { U_ON_ERROR, 0, "on-error", "MODE", "bad record: fail (exit 3), skip, keep (default: fail)" },
     { U_BATCH, 0, "batch", "N", "most records decided together; never changes results (default: 4096)" },
     { U_WINDOW, 0, "window", "N", "compare with the last N kept records only: bounded memory (default: all)" },
-    { U_WINDOW_TIME, 0, "window-time", "DURATION", "compare with kept records up to DURATION (90s, 45m, 36h, 7d) older than the newest time seen" },
+    { U_WINDOW_TIME, 0, "window-time", "DURATION", "compare with kept records up to DURATION older than the newest (90s, 45m, 36h, 7d)" },
     { U_TIME_FIELD, 0, "time-field", "FIELD", "JSONL field with each record's time (for --window-time)" },
     { U_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
