@@ -3,6 +3,7 @@
 #   - determinism: dedup gives the same bytes for any thread count and batch
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
+#   - uniq: trickling input, and bounded memory with --window;
 #   - shared data (../shared/datasets), when present: determinism on the
 #     real syndication-dev corpus and the accuracy gate of `make eval`.
 # Usage: tests/run-slow.sh PROGRAM SHARED_DATASETS_DIR
@@ -90,6 +91,9 @@ if sh "$here/gen-test.sh" "$prog"; then ok "generator"; else bad "generator"; fi
 
 # uniq answers a trickling input record by record.
 if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "uniq trickle"; fi
+
+# uniq --window: resident memory flat after the window fills.
+if python3 "$here/uniq-window-memory.py" "$prog"; then ok "uniq window memory"; else bad "uniq window memory"; fi
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
