@@ -40,7 +40,11 @@ def records(n):
              for _ in range(50000)]
     for i in range(n):
         text = " ".join(rng.choice(vocab) for _ in range(WORDS))
-        yield ('{"id":"r%d","t":%d,"text":"%s"}\n' % (i, 1700000000 + i, text)).encode()
+        # URL-like ids, as crawls have: uniq keeps a kept record's id while
+        # it can be named (dup_of), so ids kept for ever would show here
+        slug = "-".join(rng.choice(vocab) for _ in range(12))
+        rid = "https://news.example.com/2024/06/01/%s-%d" % (slug, i)
+        yield ('{"id":"%s","t":%d,"text":"%s"}\n' % (rid, 1700000000 + i, text)).encode()
 
 
 def run(prog, args):
