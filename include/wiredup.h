@@ -274,7 +274,9 @@ uint64_t wd_index_count(const wd_index *ix);
 /*
  * A hint that the index will hold about docs documents in all: its tables
  * are sized for them at once instead of growing (and copying) as documents
- * come. Never changes results; adding more than docs still works.
+ * come. Never changes results; adding more than docs still works. On a
+ * windowed index at most `window` documents are reserved (none for a time
+ * window alone).
  * WD_OK, WD_E_NOMEM, or WD_E_STATE after a failure.
  */
 int wd_index_reserve(wd_index *ix, uint64_t docs);

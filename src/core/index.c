@@ -176,7 +176,8 @@ int wd_index_reserve(wd_index *ix, uint64_t docs)
     if (!ix) return WD_E_INVALID;
     if (ix->failed) return WD_E_STATE;
     if (ix->windowed) { /* the window, not the stream, sets the size */
-        if (ix->p.window && docs > ix->p.window) docs = ix->p.window;
+        if (!ix->p.window) return WD_OK;  /* a time window: its size is unknown */
+        if (docs > ix->p.window) docs = ix->p.window;
         return wd_lsh_reserve(&ix->lsh, docs) ? WD_E_NOMEM : WD_OK;
     }
     if (reserve_docs(ix, docs) || wd_lsh_reserve(&ix->lsh, docs)) return WD_E_NOMEM;
