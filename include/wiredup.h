@@ -128,6 +128,12 @@ typedef struct wd_params {
                                   normalizing; 0: use the text as it is */
     const char *mask_rules;    /* a rules file added to the built-in rules, or NULL;
                                   borrowed: must outlive the index (see wd_mask_check) */
+    uint64_t window;           /* leader clustering only: a document is compared with
+                                  the last `window` cluster leaders only, and older
+                                  leaders leave the index; 0 = all (see "Windows") */
+    uint64_t window_seconds;   /* leader clustering only: leaders older than the newest
+                                  wd_doc.time seen minus this many seconds leave the
+                                  index; 0 = off (see "Windows") */
 } wd_params;
 
 /* Fills *p with the defaults, tuned for syndicated news (see README). */
@@ -208,6 +214,8 @@ typedef struct wd_index wd_index;
 typedef struct wd_doc {
     const char *text;          /* UTF-8 (invalid bytes allowed); may be NULL when len == 0 */
     size_t len;                /* bytes in text */
+    int64_t time;              /* seconds (Unix time, say); read only when
+                                  params.window_seconds > 0 */
 } wd_doc;
 
 typedef enum wd_match_kind {
@@ -266,7 +274,9 @@ uint64_t wd_index_count(const wd_index *ix);
 /*
  * A hint that the index will hold about docs documents in all: its tables
  * are sized for them at once instead of growing (and copying) as documents
- * come. Never changes results; adding more than docs still works.
+ * come. Never changes results; adding more than docs still works. On a
+ * windowed index at most `window` documents are reserved (none for a time
+ * window alone).
  * WD_OK, WD_E_NOMEM, or WD_E_STATE after a failure.
  */
 int wd_index_reserve(wd_index *ix, uint64_t docs);
@@ -274,14 +284,50 @@ int wd_index_reserve(wd_index *ix, uint64_t docs);
 /*
  * The cluster of every document: cluster[i] is the number of the earliest
  * document connected to i through verified pairs (connected components), so
- * cluster[i] == i marks the first document of its cluster.
+ * cluster[i] == i marks the first document of its cluster. WD_E_STATE on a
+ * windowed index (it keeps nothing about documents that left the window).
  */
 int wd_index_clusters(const wd_index *ix, uint64_t *cluster /* OUT, wd_index_count() entries */);
 
 /* Estimated Jaccard and containment of two added documents a and b, from
- * their signatures: 0 and 0 when either is empty, else 1 and 1 when a == b. */
+ * their signatures: 0 and 0 when either is empty, else 1 and 1 when a == b.
+ * WD_E_STATE on a windowed index. */
 int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
                         double *jaccard /* OUT */, double *containment /* OUT */);
+
+/*
+ * Windows: bounded memory for endless streams (params.window,
+ * params.window_seconds; leader clustering only, WD_E_INVALID otherwise).
+ *
+ * A windowed index holds only recent cluster leaders, and a document is
+ * compared with those alone: an exact or near copy of a leader that has left
+ * the window is a new leader. Everything the index keeps per document (its
+ * entries in the exact set and the LSH buckets or Hamming tables, its
+ * signature) goes when it leaves, and documents that join a cluster leave
+ * nothing behind, so memory follows the window, not the stream. Exact copies
+ * are found among the leaders only (a copy of a member matches the member's
+ * leader, as a near duplicate unless the texts are equal).
+ *
+ * Leaders leave in the order they were added (first in, first out), at
+ * document granularity in input order, so results never depend on the
+ * batch size or the thread count. Before each document is matched:
+ *   - newest = the largest wd_doc.time seen so far, this document's included;
+ *   - while the oldest leader in the window has time < newest -
+ *     window_seconds, it leaves (a late document, older than that, is still
+ *     matched against the window, and when it leads it stays until the
+ *     leaders added before it have left);
+ * and after a new leader is added, the oldest leaves while more than
+ * `window` are held. With both limits set, either one evicts.
+ *
+ * wd_index_clusters() and wd_index_similarity() refuse a windowed index
+ * (WD_E_STATE): callers take what they need from the wd_match of each add.
+ */
+
+/* The earliest document that a later document can still match: the oldest
+ * leader in the window, or wd_index_count() when the window is empty; 0 for
+ * an index without a window. Everything before it can be forgotten by the
+ * caller (uniq drops its records for kept documents below it). */
+uint64_t wd_index_window_start(const wd_index *ix);
 
 /* ---------------------------------------------------------------------------
  * Scoring a clustering against ground truth

@@ -3,6 +3,7 @@
 #   - determinism: dedup gives the same bytes for any thread count and batch
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
+#   - uniq: trickling input, and bounded memory with --window;
 #   - shared data (../shared/datasets), when present: determinism on the
 #     real syndication-dev corpus and the accuracy gates of `make eval`
 #     (dev set and held-out set).
@@ -91,6 +92,26 @@ if sh "$here/gen-test.sh" "$prog"; then ok "generator"; else bad "generator"; fi
 
 # uniq answers a trickling input record by record.
 if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "uniq trickle"; fi
+
+# uniq --window: the same bytes for any thread count and batch size.
+uniq_det() {
+    ref=""
+    for cfg in "-j1 --batch=100000" "-j2 --batch=1" "-j2 --batch=7" "-j3 --batch=333"; do
+        # shellcheck disable=SC2086
+        "$prog" uniq $cfg "$@" --annotate "$here/../datasets/sample/news.jsonl" >"$tmp/uw.out" 2>/dev/null ||
+            { bad "uniq $*: $cfg failed"; return; }
+        if [ -z "$ref" ]; then mv "$tmp/uw.out" "$tmp/uw.ref"; ref=1; continue; fi
+        cmp -s "$tmp/uw.ref" "$tmp/uw.out" || { bad "uniq $*: output differs for '$cfg'"; return; }
+    done
+    grep -q '"dup_of":"' "$tmp/uw.ref" || { bad "uniq $*: no duplicates, the test would prove nothing"; return; }
+    ok "uniq $*: identical output for 4 thread/batch settings"
+}
+uniq_det --window=3
+uniq_det --window=5 --sketch=simhash --max-distance=10
+uniq_det --window-time=1d --time-field=date
+
+# uniq --window: resident memory flat after the window fills.
+if python3 "$here/uniq-window-memory.py" "$prog"; then ok "uniq window memory"; else bad "uniq window memory"; fi
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"

@@ -10,9 +10,16 @@
  * duplicate of a dropped record is judged against the kept one. Records are
  * taken in batches of whatever has already arrived (up to --batch), so a
  * trickling input is answered at once and a fast one is processed in bulk.
+ *
+ * With --window or --window-time the index forgets old kept records (see
+ * wiredup.h, "Windows"), and so does uniq: after each batch the kept
+ * records before wd_index_window_start() can never be named again, so
+ * they are dropped (with -c, printed with their final count), and memory
+ * stays bounded on an endless stream.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +31,7 @@
 #include "corpus.h"
 #include "engine_opts.h"
 #include "options.h"
+#include "timeval.h"
 #include "../io/json.h"
 #include "../io/output.h"
 #include "../io/stream.h"
@@ -40,6 +48,7 @@ typedef struct uniq_opts {
     int stats;
     enum on_error on_error;
     unsigned long batch;
+    const char *time_field;   /* --time-field: JSONL field with the record's time */
 } uniq_opts;
 
 /* A kept record's id, so later duplicates can name it; with -c also its
@@ -57,15 +66,15 @@ typedef struct uniq_run {
     wd_index *ix;
     wd_out out;
     cli_parser parser;
-    kept_rec *kept;
-    uint64_t nkept, cap_kept;
+    kept_rec *kept;           /* kept[kfirst..nkept): records that may still be named */
+    uint64_t kfirst, nkept, cap_kept;
     wd_buf ids, raws, tmp;
     uint64_t records_in, dups, skipped, errors;
 } uniq_run;
 
 enum {
     U_OUTPUT = 1, U_REPEATED, U_COUNT, U_ANNOTATE,
-    U_STATS, U_ON_ERROR, U_BATCH, U_HELP
+    U_STATS, U_ON_ERROR, U_BATCH, U_WINDOW, U_WINDOW_TIME, U_TIME_FIELD, U_HELP
 };
 
 static const cli_opt uniq_tab[] = {
@@ -76,6 +85,9 @@ static const cli_opt uniq_tab[] = {
     { U_STATS, 0, "stats", NULL, "print a JSON summary on stderr at the end" },
     { U_ON_ERROR, 0, "on-error", "MODE", "bad record: fail (exit 3), skip, keep (default: fail)" },
     { U_BATCH, 0, "batch", "N", "most records decided together; never changes results (default: 4096)" },
+    { U_WINDOW, 0, "window", "N", "compare with the last N kept records only: bounded memory (default: all)" },
+    { U_WINDOW_TIME, 0, "window-time", "DURATION", "compare with kept records up to DURATION older than the newest (90s, 45m, 36h, 7d)" },
+    { U_TIME_FIELD, 0, "time-field", "FIELD", "JSONL field with each record's time (for --window-time)" },
     { U_HELP, 'h', "help", NULL, "show this help" },
     { 0, 0, NULL, NULL, NULL }
 };
@@ -95,6 +107,15 @@ static void uniq_help(void)
     cli_print_options(stdout, cli_engine_tab);
     printf("\nIndex options (uniq always uses leader clustering):\n");
     cli_print_options(stdout, cli_index_tab);
+    printf("\nWindows: --window and --window-time bound the memory of an endless stream:\n"
+           "a record is compared only with the kept records still in the window, so a\n"
+           "copy of a record that has left it is kept again. --window-time needs\n"
+           "--time-field: a time is Unix seconds, an RFC 3339 date (2024-06-01, UTC) or\n"
+           "date-time (2024-06-01T12:00:00Z; no offset means UTC). The window holds the\n"
+           "kept records no older than the newest time seen minus DURATION; they leave\n"
+           "in the order they were kept, so a late record stays until those kept before\n"
+           "it have left. A record without a valid time is a bad record. With a window,\n"
+           "-c prints each kept record when it leaves the window (same order).\n");
     printf("\nA bad record is reported as 'wiredup: error: FILE:LINE: what'; with\n"
            "--on-error=fail the records before it are written, then uniq stops.\n\n"
            "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
@@ -129,6 +150,15 @@ static int on_opt(void *ctx, int id, const char *v)
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
         o->batch = u;
         break;
+    case U_WINDOW:
+        if (cli_uint(v, 1, ULONG_MAX, &u)) return bad_value("window", v, "a positive count of records");
+        o->p.window = u;
+        break;
+    case U_WINDOW_TIME:
+        if (cli_duration_parse(v, &o->p.window_seconds))
+            return bad_value("window-time", v, "a duration such as 90s, 45m, 36h or 7d");
+        break;
+    case U_TIME_FIELD: o->time_field = v; break;
     case U_HELP:
         uniq_help();
         return -1;
@@ -139,7 +169,7 @@ static int on_opt(void *ctx, int id, const char *v)
 /* The kept record that document doc is (kept records are in doc order). */
 static kept_rec *find_kept(uniq_run *U, uint64_t doc)
 {
-    uint64_t lo = 0, hi = U->nkept;
+    uint64_t lo = U->kfirst, hi = U->nkept;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (U->kept[mid].doc < doc) lo = mid + 1;
@@ -206,6 +236,60 @@ static int keep(uniq_run *U, uint64_t doc, const cli_raw *raw, const cli_parsed 
     return 0;
 }
 
+/* Prints a kept record with its group size (-c). */
+static void print_count(uniq_run *U, const kept_rec *k)
+{
+    wd_out_printf(&U->out, "%7llu ", (unsigned long long)k->count);
+    wd_out_write(&U->out, U->raws.data + k->raw_off, k->raw_len);
+    wd_out_write(&U->out, &k->term, 1);
+}
+
+/*
+ * Windowed: drops the kept records that no later record can match (those
+ * before wd_index_window_start()), printing them first with -c, since their
+ * count is final. Once the dropped ones are most of the array, the rest
+ * and their bytes move to the front, so memory follows the window.
+ */
+static void drop_old(uniq_run *U)
+{
+    const uint64_t start = wd_index_window_start(U->ix);
+    while (U->kfirst < U->nkept && U->kept[U->kfirst].doc < start) {
+        if (U->o.count && !wd_out_closed_pipe(&U->out)) print_count(U, &U->kept[U->kfirst]);
+        U->kfirst++;
+    }
+    if (U->kfirst < 1024 || U->kfirst * 2 < U->nkept) return;
+    const uint64_t n = U->nkept - U->kfirst;
+    const size_t id0 = n ? U->kept[U->kfirst].id_off : U->ids.len;
+    const size_t raw0 = n ? U->kept[U->kfirst].raw_off : U->raws.len;
+    memmove(U->kept, U->kept + U->kfirst, n * sizeof *U->kept);
+    for (uint64_t i = 0; i < n; i++) {
+        U->kept[i].id_off -= id0;
+        U->kept[i].raw_off -= raw0;
+    }
+    if (U->ids.len > id0) memmove(U->ids.data, U->ids.data + id0, U->ids.len - id0);
+    U->ids.len -= id0;
+    if (U->raws.len > raw0) memmove(U->raws.data, U->raws.data + raw0, U->raws.len - raw0);
+    U->raws.len -= raw0;
+    U->kfirst = 0;
+    U->nkept = n;
+}
+
+/* --time-field: the record's time into doc->time, or the record becomes a
+ * bad one (ps->ok = 0) saying why. */
+static void record_time(uniq_run *U, cli_parsed *ps, wd_doc *doc)
+{
+    if (!ps->key) {
+        snprintf(ps->err, sizeof ps->err, "missing time field \"%s\"", U->o.time_field);
+        ps->ok = 0;
+    } else if (cli_time_parse(ps->key, ps->key_len, &doc->time)) {
+        int shown = ps->key_len > 40 ? 40 : (int)ps->key_len;
+        snprintf(ps->err, sizeof ps->err,
+                 "field \"%s\": '%.*s%s' is not a time (Unix seconds or RFC 3339 date or date-time)",
+                 U->o.time_field, shown, ps->key, ps->key_len > 40 ? "..." : "");
+        ps->ok = 0;
+    }
+}
+
 /* Decides and writes one batch. Returns an exit code (0 to go on). */
 static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw *raw,
                      const uint64_t *nums, size_t n, cli_parsed *ps, wd_doc *docs, wd_match *m)
@@ -218,6 +302,8 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
     }
     size_t bad = n; /* with --on-error=fail: the records before it still go out */
     for (size_t i = 0; i < n; i++) {
+        docs[i].time = INT64_MIN;  /* a bad record: never moves the window */
+        if (ps[i].ok && U->o.time_field) record_time(U, &ps[i], &docs[i]);
         docs[i].text = ps[i].ok ? ps[i].text : NULL;
         docs[i].len = ps[i].ok ? ps[i].text_len : 0;
         if (ps[i].ok) continue;
@@ -243,7 +329,9 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
             continue;
         }
         if (m[i].kind == WD_MATCH_NONE) {           /* a new record: kept */
-            if (keep(U, base + i, &raw[i], ps[i].ok ? &ps[i] : NULL, nums[i], term)) {
+            /* windowed, an empty record can never be named: nothing to keep */
+            int named = !m[i].empty || U->o.count || (!U->o.p.window_seconds && !U->o.p.window);
+            if (named && keep(U, base + i, &raw[i], ps[i].ok ? &ps[i] : NULL, nums[i], term)) {
                 cli_error("uniq: out of memory");
                 return WD_EXIT_INTERNAL;
             }
@@ -257,6 +345,7 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
         if (U->o.repeated || (U->o.annotate && !U->o.count))
             emit(U, &raw[i], &ps[i], num, term, fmt, of, m[i].jaccard);
     }
+    if (U->o.p.window || U->o.p.window_seconds) drop_old(U);
     wd_out_flush(&U->out);
     if (bad < n_in) {
         cli_error("%s:%llu: %s", name, (unsigned long long)nums[bad], ps[bad].err);
@@ -329,6 +418,11 @@ int cmd_uniq(int argc, char **argv)
     }
     o->p.cluster = WD_CLUSTER_LEADER;
     if ((rc = cli_engine_check("uniq", &o->p))) return rc;
+    if (!o->p.window_seconds != !o->time_field) {
+        cli_error("uniq: %s", o->time_field ? "--time-field needs --window-time"
+                                            : "--window-time needs --time-field (each record's time)");
+        return WD_EXIT_USAGE;
+    }
 
     static char *stdin_only[] = { "-" };
     char **files = nops ? argv + 1 : stdin_only;
@@ -339,7 +433,7 @@ int cmd_uniq(int argc, char **argv)
         return st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
     }
     if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->in.text_field, o->in.id_field,
-                        NULL)) {
+                        o->time_field)) {
         cli_error("uniq: out of memory");
         rc = WD_EXIT_INTERNAL;
         goto done;
@@ -362,12 +456,8 @@ int cmd_uniq(int argc, char **argv)
         if (!is_stdin) close(fd);
     }
     if (rc == WD_EXIT_OK && o->count) {
-        for (uint64_t i = 0; i < U.nkept && !wd_out_closed_pipe(&U.out); i++) {
-            const kept_rec *k = &U.kept[i];
-            wd_out_printf(&U.out, "%7llu ", (unsigned long long)k->count);
-            wd_out_write(&U.out, U.raws.data + k->raw_off, k->raw_len);
-            wd_out_write(&U.out, &k->term, 1);
-        }
+        for (uint64_t i = U.kfirst; i < U.nkept && !wd_out_closed_pipe(&U.out); i++)
+            print_count(&U, &U.kept[i]);
     }
     if (wd_out_close(&U.out) && rc == WD_EXIT_OK) {
         cli_error("%s: write failed: %s", strcmp(o->out_path, "-") ? o->out_path : "<stdout>",

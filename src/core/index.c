@@ -15,6 +15,12 @@
  * output is deterministic by construction. The matching thread takes each
  * document as soon as its chunk is sketched, and sketches chunks itself
  * while it waits, so the sequential half overlaps the parallel one.
+ *
+ * A windowed index (params.window, window_seconds; see window.h) keeps the
+ * signatures only for the current batch (slot i of the batch instead of
+ * slot d of the stream); leaders are copied into the window, whose entry
+ * numbers are what the exact set and the LSH hold, and leave all three in
+ * input order on the matching thread.
  */
 #include <omp.h>
 #include <sched.h>
@@ -24,6 +30,7 @@
 
 #include "wiredup.h"
 #include "features.h"
+#include "window.h"
 #include "../cluster/unionfind.h"
 #include "../index/exact.h"
 #include "../index/hamming.h"
@@ -58,6 +65,9 @@ struct wd_index {
     wd_pair_fn on_pair;     /* pair callback or NULL */
     void *on_pair_ctx;
     int failed;             /* latched error: WD_OK or the first failure */
+    int windowed;           /* params.window or window_seconds set */
+    wd_window win;          /* leaders in the window (windowed) */
+    uint64_t *ekeys;        /* bands: band keys of a leader that leaves */
 };
 
 int wd_index_create(const wd_params *p, wd_index **out)
@@ -84,6 +94,8 @@ int wd_index_create(const wd_params *p, wd_index **out)
     wd_exact_init(&ix->exact);
     wd_uf_init(&ix->uf);
     wd_lsh_init(&ix->lsh, ix->p.bands, ix->p.rows, p->seed ^ 0x6c7368ULL);
+    ix->windowed = p->window || p->window_seconds;
+    wd_window_init(&ix->win, p->window, p->window_seconds, ix->sigw);
     /* aligned: one cache line per thread's scratch (see wd_scratch) */
     ix->scratch = aligned_alloc(64, ix->nthreads * sizeof *ix->scratch);
     if (ix->scratch) memset(ix->scratch, 0, ix->nthreads * sizeof *ix->scratch);
@@ -94,7 +106,8 @@ int wd_index_create(const wd_params *p, wd_index **out)
         }
     }
     ix->where = malloc(ix->p.bands * sizeof *ix->where);
-    if (!ix->scratch || !ix->where || wd_sketcher_init(&ix->sk, p)) {
+    ix->ekeys = malloc(ix->p.bands * sizeof *ix->ekeys);
+    if (!ix->scratch || !ix->where || !ix->ekeys || wd_sketcher_init(&ix->sk, p)) {
         wd_index_free(ix);
         return WD_E_NOMEM;
     }
@@ -121,6 +134,8 @@ void wd_index_free(wd_index *ix)
     free((void *)ix->ready);
     wd_u64s_free(&ix->cands);
     free(ix->where);
+    free(ix->ekeys);
+    wd_window_free(&ix->win);
     free(ix);
 }
 
@@ -160,15 +175,23 @@ int wd_index_reserve(wd_index *ix, uint64_t docs)
 {
     if (!ix) return WD_E_INVALID;
     if (ix->failed) return WD_E_STATE;
+    if (ix->windowed) { /* the window, not the stream, sets the size */
+        if (!ix->p.window) return WD_OK;  /* a time window: its size is unknown */
+        if (docs > ix->p.window) docs = ix->p.window;
+        return wd_lsh_reserve(&ix->lsh, docs) ? WD_E_NOMEM : WD_OK;
+    }
     if (reserve_docs(ix, docs) || wd_lsh_reserve(&ix->lsh, docs)) return WD_E_NOMEM;
     return WD_OK;
 }
 
-/* Room for n more documents in the per-document arrays and the batch. */
+/* Room for n more documents in the per-document arrays and the batch
+ * (windowed: the per-document arrays only hold the batch). */
 static int reserve(wd_index *ix, size_t n)
 {
     const size_t B = ix->p.bands;
-    if (ix->n + n > ix->cap) {
+    if (ix->windowed) {
+        if (reserve_docs(ix, n)) return WD_E_NOMEM;
+    } else if (ix->n + n > ix->cap) {
         uint64_t cap = ix->cap + ix->cap / 2 + 1024;
         if (cap < ix->n + n) cap = ix->n + n;
         if (reserve_docs(ix, cap)) return WD_E_NOMEM;
@@ -188,7 +211,7 @@ static int reserve(wd_index *ix, size_t n)
         ix->ready = r;
         ix->batch_cap = n;
     }
-    return wd_uf_grow(&ix->uf, n);
+    return ix->windowed ? WD_OK : wd_uf_grow(&ix->uf, n);
 }
 
 /* Insertion sort of v[0..n) without repeats; returns the count. */
@@ -240,49 +263,99 @@ static size_t sort_candidates(wd_u64s *c)
 /* Reports a verified pair and joins the clusters. */
 static int found(wd_index *ix, uint64_t a, uint64_t b, float j, float c, wd_match_kind kind)
 {
-    wd_uf_union(&ix->uf, a, b);
+    if (!ix->windowed) wd_uf_union(&ix->uf, a, b);
     if (!ix->on_pair) return 0;
     wd_pair pr = { a, b, j, c, kind };
     return ix->on_pair(ix->on_pair_ctx, &pr);
 }
 
+/* A candidate's signature, shingle count and document: candidates are
+ * document numbers, or entry numbers of the window when windowed. */
+static inline const uint32_t *cand_sig(const wd_index *ix, uint64_t c)
+{
+    if (ix->windowed) return ix->win.sig + wd_window_slot(&ix->win, c) * ix->sigw;
+    return ix->sigs + c * ix->sigw;
+}
+
+static inline unsigned cand_nsh(const wd_index *ix, uint64_t c)
+{
+    return ix->windowed ? ix->win.nsh[wd_window_slot(&ix->win, c)] : ix->nsh[c];
+}
+
+static inline uint64_t cand_doc(const wd_index *ix, uint64_t c)
+{
+    return ix->windowed ? ix->win.doc[wd_window_slot(&ix->win, c)] : c;
+}
+
 /*
- * Matches document d (already sketched) against the earlier ones, in input
- * order. Candidates are visited in ascending document order, so the best
- * match is the earliest among equals.
- *
- * Components mode reports and joins every verified candidate, and indexes
- * every document. Leader mode indexes only cluster leaders (documents that
- * matched nothing), so the candidates are leaders; a document joins the
- * best one and is not indexed itself. Nothing chains through a member: a
- * template shared by two leaders' members never merges their clusters.
+ * A verified candidate c (document cd) of document d: it becomes the best
+ * match when it beats the best so far (equal estimates keep the earlier
+ * candidate), and in components mode it is joined at once; leader mode
+ * joins only the best, at the end of the candidate list.
  */
-/*
- * A verified candidate c of document d: it becomes the best match when it
- * beats the best so far (equal estimates keep the earlier candidate), and in
- * components mode it is joined at once; leader mode joins only the best, at
- * the end of the candidate list.
- */
-static int take(wd_index *ix, uint64_t d, uint64_t c, double j, double ct, int leader,
+static int take(wd_index *ix, uint64_t d, uint64_t cd, double j, double ct, int leader,
                 double *best_j, wd_match *m)
 {
     if (j > *best_j) { /* compared as double: a float can round equals apart */
         *best_j = j;
         m->kind = WD_MATCH_NEAR;
-        m->best = c;
+        m->best = cd;
         m->jaccard = (float)j;
         m->containment = (float)ct;
     }
-    return leader ? 0 : found(ix, c, d, (float)j, (float)ct, WD_MATCH_NEAR);
+    return leader ? 0 : found(ix, cd, d, (float)j, (float)ct, WD_MATCH_NEAR);
+}
+
+/* Windowed: the oldest leaders leave while the window says so, from the
+ * exact set, the LSH buckets (under the band keys their signature gives,
+ * the ones they were inserted with) or the Hamming tables, and the ring. */
+static int evict(wd_index *ix)
+{
+    wd_window *w = &ix->win;
+    while (wd_window_expired(w)) {
+        const uint64_t e = w->head, s = wd_window_slot(w, e);
+        const uint32_t *sig = w->sig + s * ix->sigw;
+        int rc = wd_exact_remove(&ix->exact, w->hash + s * 16, e);
+        if (rc < 0) return rc;
+        if (ix->p.sketch == WD_SKETCH_SIMHASH) {
+            if ((rc = wd_hamming_remove(&ix->ham, wd_sig_fp(sig), e))) return rc;
+        } else {
+            wd_lsh_keys(&ix->lsh, sig, ix->ekeys);
+            wd_lsh_remove(&ix->lsh, ix->ekeys, e);
+        }
+        w->head++;
+    }
+    return WD_OK;
+}
+
+/* Indexes document d (batch slot `slot`) for later documents: under its
+ * number, or windowed under a new window entry, which also takes its exact
+ * hash (an unbounded index records every hash in match_one). keys are its
+ * band keys, right after the query that noted ix->where. */
+static int index_doc(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *keys,
+                     const uint8_t *hash, int64_t time)
+{
+    const uint32_t *sig = ix->sigs + slot * ix->sigw;
+    uint64_t id = d, first;
+    int rc;
+    if (ix->windowed) {
+        if ((rc = wd_window_push(&ix->win, d, time, ix->nsh[slot], sig, hash, &id))) return rc;
+        if ((rc = wd_exact_add(&ix->exact, hash, id, &first)) < 0) return rc;
+    }
+    if (ix->p.sketch == WD_SKETCH_SIMHASH) rc = wd_hamming_insert(&ix->ham, wd_sig_fp(sig), id);
+    else rc = wd_lsh_insert_at(&ix->lsh, keys, id, ix->where);
+    if (rc || !ix->windowed) return rc;
+    return evict(ix);
 }
 
 /* SimHash: candidates are the documents within max_distance in the
  * fingerprint tables; the distance is the verification. Same order and
  * reporting rules as the MinHash path below. */
-static int match_simhash(wd_index *ix, uint64_t d, wd_match *m, int leader)
+static int match_simhash(wd_index *ix, uint64_t d, uint64_t slot, const uint8_t *hash,
+                         int64_t time, wd_match *m, int leader)
 {
-    const unsigned nd = ix->nsh[d];
-    uint64_t fp = wd_sig_fp(ix->sigs + d * 2);
+    const unsigned nd = ix->nsh[slot];
+    uint64_t fp = wd_sig_fp(ix->sigs + slot * 2);
     ix->cands.len = 0;
     int rc = wd_hamming_query(&ix->ham, fp, &ix->cands);
     if (rc) return rc;
@@ -291,21 +364,35 @@ static int match_simhash(wd_index *ix, uint64_t d, wd_match *m, int leader)
     double best_j = -1.0;
     for (size_t k = 0; k < nc; k++) {
         uint64_t c = ix->cands.data[k];
-        unsigned dist = (unsigned)__builtin_popcountll(fp ^ wd_sig_fp(ix->sigs + c * 2));
-        double j = wd_simhash_jaccard(dist, nd, ix->nsh[c]);
-        double ct = wd_containment_est(j, nd, ix->nsh[c]);
-        if ((rc = take(ix, d, c, j, ct, leader, &best_j, m))) return rc;
+        const unsigned nc_sh = cand_nsh(ix, c);
+        unsigned dist = (unsigned)__builtin_popcountll(fp ^ wd_sig_fp(cand_sig(ix, c)));
+        double j = wd_simhash_jaccard(dist, nd, nc_sh);
+        double ct = wd_containment_est(j, nd, nc_sh);
+        if ((rc = take(ix, d, cand_doc(ix, c), j, ct, leader, &best_j, m))) return rc;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
-    return wd_hamming_insert(&ix->ham, fp, d);
+    return index_doc(ix, d, slot, NULL, hash, time);
 }
 
-static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
-                     const uint8_t *hash, wd_match *m)
+/*
+ * Matches document d (already sketched, in batch slot `slot`) against the
+ * earlier ones, in input order. Candidates are visited in ascending
+ * document order, so the best match is the earliest among equals.
+ *
+ * Components mode reports and joins every verified candidate, and indexes
+ * every document. Leader mode indexes only cluster leaders (documents that
+ * matched nothing), so the candidates are leaders; a document joins the
+ * best one and is not indexed itself. Nothing chains through a member: a
+ * template shared by two leaders' members never merges their clusters.
+ * A windowed index looks exact copies up among the leaders only, so a
+ * member leaves no trace.
+ */
+static int match_one(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *keys,
+                     const uint8_t *hash, int64_t time, wd_match *m)
 {
     const unsigned H = ix->p.num_hashes;
-    const unsigned nd = ix->nsh[d];
+    const unsigned nd = ix->nsh[slot];
     const int leader = ix->p.cluster == WD_CLUSTER_LEADER;
     memset(m, 0, sizeof *m);
     m->shingles = nd;
@@ -314,40 +401,41 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         return 0;
     }
     uint64_t first;
-    int rc = wd_exact_add(&ix->exact, hash, d, &first);
+    int rc = ix->windowed ? wd_exact_find(&ix->exact, hash, &first)
+                          : wd_exact_add(&ix->exact, hash, d, &first);
     if (rc < 0) return rc;
     if (rc == 1) {               /* exact: same clusters as its first copy */
         m->kind = WD_MATCH_EXACT;
-        m->best = first;
+        m->best = cand_doc(ix, first);
         m->jaccard = m->containment = 1.0f;
-        return found(ix, first, d, 1.0f, 1.0f, WD_MATCH_EXACT);
+        return found(ix, m->best, d, 1.0f, 1.0f, WD_MATCH_EXACT);
     }
-    if (ix->p.sketch == WD_SKETCH_SIMHASH) return match_simhash(ix, d, m, leader);
+    if (ix->p.sketch == WD_SKETCH_SIMHASH) return match_simhash(ix, d, slot, hash, time, m, leader);
     ix->cands.len = 0;
     if (wd_lsh_query_at(&ix->lsh, keys, &ix->cands, ix->where)) return WD_E_NOMEM;
     size_t nc = sort_candidates(&ix->cands);
     if (nc == SIZE_MAX) return WD_E_NOMEM;
-    const uint32_t *sd = ix->sigs + d * H;
+    const uint32_t *sd = ix->sigs + slot * H;
     if (nc) { /* each candidate's signature is requested one ahead (below) */
-        const char *c0 = (const char *)(ix->sigs + ix->cands.data[0] * H);
+        const char *c0 = (const char *)cand_sig(ix, ix->cands.data[0]);
         for (size_t off = 0; off < H * sizeof *ix->sigs; off += 64) __builtin_prefetch(c0 + off);
     }
     double best_j = -1.0;
     for (size_t k = 0; k < nc; k++) {
         uint64_t c = ix->cands.data[k];
         if (k + 1 < nc) { /* the next signature, while this one is compared */
-            const char *nx = (const char *)(ix->sigs + ix->cands.data[k + 1] * H);
+            const char *nx = (const char *)cand_sig(ix, ix->cands.data[k + 1]);
             for (size_t off = 0; off < H * sizeof *ix->sigs; off += 64) __builtin_prefetch(nx + off);
         }
-        unsigned agree = wd_sig_agree(sd, ix->sigs + c * H, H);
+        unsigned agree = wd_sig_agree(sd, cand_sig(ix, c), H);
         double j = (double)agree / H;
-        double ct = wd_containment_est(j, nd, ix->nsh[c]);
+        double ct = wd_containment_est(j, nd, cand_nsh(ix, c));
         if (!wd_pair_accept(&ix->p, agree, j, ct)) continue;
-        if ((rc = take(ix, d, c, j, ct, leader, &best_j, m))) return rc;
+        if ((rc = take(ix, d, cand_doc(ix, c), j, ct, leader, &best_j, m))) return rc;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
-    return wd_lsh_insert_at(&ix->lsh, keys, d, ix->where);
+    return index_doc(ix, d, slot, keys, hash, time);
 }
 
 /*
@@ -380,10 +468,10 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
     const unsigned W = ix->sigw, B = ix->p.bands;
     size_t end = (c + 1) * CHUNK < J->n ? (c + 1) * CHUNK : J->n;
     for (size_t i = c * CHUNK; i < end; i++) {
-        uint64_t d = J->base + i;
-        uint32_t *sig = ix->sigs + d * W;
+        uint64_t slot = ix->windowed ? i : J->base + i;
+        uint32_t *sig = ix->sigs + slot * W;
         int r = wd_features(&ix->p, &ix->sk, s, J->docs[i].text, J->docs[i].len,
-                            ix->hashes + i * 16, sig, &ix->nsh[d]);
+                            ix->hashes + i * 16, sig, &ix->nsh[slot]);
         ix->status[i] = (signed char)r;
         if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
     }
@@ -430,7 +518,13 @@ static int match_all(add_job *J, wd_match *matches)
         if (i + 1 < J->n && chunk_ready(J, i + 1) && !ix->status[i + 1])
             wd_lsh_prefetch(&ix->lsh, ix->keys + (i + 1) * B);
         wd_match tmp, *m = matches ? &matches[i] : &tmp;
-        rc = match_one(ix, J->base + i, ix->keys + i * B, ix->hashes + i * 16, m);
+        int64_t time = 0;
+        if (ix->windowed) { /* the window moves before each document, in input order */
+            if (ix->p.window_seconds) wd_window_see(&ix->win, time = J->docs[i].time);
+            if ((rc = evict(ix))) break;
+        }
+        rc = match_one(ix, J->base + i, ix->windowed ? i : J->base + i, ix->keys + i * B,
+                       ix->hashes + i * 16, time, m);
         ix->n = J->base + i + 1;
         if (rc) break;
     }
@@ -472,6 +566,7 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
 int wd_index_clusters(const wd_index *ix, uint64_t *cluster)
 {
     if (!ix || (!cluster && ix->n)) return WD_E_INVALID;
+    if (ix->windowed) return WD_E_STATE;
     /* Parents always point to smaller documents, so one ascending pass
      * resolves every root without modifying the (const) index. */
     for (uint64_t i = 0; i < ix->n; i++) {
@@ -485,6 +580,7 @@ int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
                         double *jaccard, double *containment)
 {
     if (!ix || !jaccard || !containment || a >= ix->n || b >= ix->n) return WD_E_INVALID;
+    if (ix->windowed) return WD_E_STATE;
     const unsigned H = ix->p.num_hashes;
     if (a == b) {
         *jaccard = *containment = ix->nsh[a] ? 1.0 : 0.0;
@@ -503,4 +599,11 @@ int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
     }
     *containment = wd_containment_est(*jaccard, ix->nsh[a], ix->nsh[b]);
     return WD_OK;
+}
+
+uint64_t wd_index_window_start(const wd_index *ix)
+{
+    if (!ix || !ix->windowed) return 0;
+    const wd_window *w = &ix->win;
+    return w->head == w->tail ? ix->n : w->doc[wd_window_slot(w, w->head)];
 }

@@ -29,6 +29,8 @@ void wd_params_default(wd_params *p)
     p->max_distance = 3;
     p->mask = 1;
     p->mask_rules = NULL;
+    p->window = 0;
+    p->window_seconds = 0;
 }
 
 int wd_params_check(const wd_params *p)
@@ -47,6 +49,10 @@ int wd_params_check(const wd_params *p)
     if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
     if (p->max_distance > 63) return WD_E_INVALID;
     if (p->mask != 0 && p->mask != 1) return WD_E_INVALID;
+    /* A window forgets documents; only leader clustering can live with that
+     * (components would need every document's cluster). */
+    if ((p->window || p->window_seconds) && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
+    if (p->window_seconds > (uint64_t)INT64_MAX) return WD_E_INVALID;
     /* Not built yet: accepted by the type, refused until implemented. */
     return WD_OK;
 }

@@ -34,6 +34,15 @@ int wd_exact_add(wd_exact *e, const uint8_t hash[16], uint64_t doc, uint64_t *fi
     return 0;
 }
 
+int wd_exact_find(const wd_exact *e, const uint8_t hash[16], uint64_t *first)
+{
+    PWord_t pv;
+    JHSG(pv, e->judy, (void *)hash, 16);
+    if (!pv) return 0;
+    *first = *pv - 1;
+    return 1;
+}
+
 int wd_exact_remove(wd_exact *e, const uint8_t hash[16], uint64_t doc)
 {
     PWord_t pv;

@@ -19,6 +19,10 @@ void wd_exact_free(wd_exact *e);
  * already present, 0 when added, WD_E_NOMEM on failure. */
 int wd_exact_add(wd_exact *e, const uint8_t hash[16], uint64_t doc, uint64_t *first);
 
+/* Looks up hash without recording anything: 1 with *first set when present,
+ * else 0. */
+int wd_exact_find(const wd_exact *e, const uint8_t hash[16], uint64_t *first);
+
 /* Removes the entry for hash only when it maps to doc (a later copy that
  * was never recorded leaves the first one in place). Returns 1 when removed,
  * 0 when hash is absent or maps to another document, WD_E_NOMEM on failure. */
