@@ -29,6 +29,7 @@ void wd_params_default(wd_params *p)
     p->max_distance = 3;
     p->mask = 1;
     p->mask_rules = NULL;
+    p->template_share = 0.0; /* off: syndication-dev has no templates to gain on (README) */
 }
 
 int wd_params_check(const wd_params *p)
@@ -47,7 +48,7 @@ int wd_params_check(const wd_params *p)
     if (p->cluster != WD_CLUSTER_COMPONENTS && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
     if (p->max_distance > 63) return WD_E_INVALID;
     if (p->mask != 0 && p->mask != 1) return WD_E_INVALID;
-    /* Not built yet: accepted by the type, refused until implemented. */
+    if (!(p->template_share >= 0.0 && p->template_share <= 1.0)) return WD_E_INVALID;
     return WD_OK;
 }
 

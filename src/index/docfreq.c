@@ -93,7 +93,14 @@ int wd_docfreq_add(wd_docfreq *d, const uint64_t *hashes, size_t n)
                     at[k][r] = cell(d, r, hashes[i + k]);
                     __builtin_prefetch(&d->cells[at[k][r]], 1);
                 }
-            for (size_t k = 0; k < m; k++) sketch_add1(d, at[k]);
+            for (size_t k = 0; k < m; k++) {
+                if (!d->plain) {
+                    sketch_add1(d, at[k]);
+                    continue;
+                }
+                for (unsigned r = 0; r < d->depth; r++)
+                    if (d->cells[at[k][r]] != UINT32_MAX) d->cells[at[k][r]]++;
+            }
         }
     }
     d->docs++;

@@ -52,6 +52,10 @@ typedef struct wd_docfreq {
     uint32_t *cells;           /* sketch: depth rows of width counters */
     uint64_t width;            /* sketch: counters per row */
     unsigned depth;            /* sketch: rows */
+    int plain;                 /* sketch: 1 = plain update (every row's cell + 1), set
+                                  after init: counts then do not depend on the order of
+                                  adds, so per-thread sketches merge to the same cells
+                                  however documents were dealt out */
     uint64_t seed[WD_DOCFREQ_MAX_DEPTH]; /* sketch: row hash keys */
 } wd_docfreq;
 
