@@ -7,10 +7,14 @@
  *     (so the filter is what keeps them apart); with it, learned in batch
  *     or counted streaming, no two reports pair and every copy still does.
  *   - Batch learning gives the same matches for 1, 2 and 3 threads and
- *     whether learned in one call or several.
+ *     whether learned in one call or several; its counts match a model at
+ *     the threshold (a shingle in 20 of 200 documents is common at 0.1, one
+ *     in 19 is not).
  *   - Streaming: the same matches for batch sizes 1, 7 and 1000 and for 1
  *     or 2 threads; the filter does act once counts are frozen.
  *   - A document whose shingles are all common keeps them all.
+ *   - Plain count-min sketches merge to the same cells however documents
+ *     were dealt out (what makes streaming counts thread-independent).
  *   - The epoch boundaries; parameters; wd_index_learn after an add.
  */
 #include <math.h>
@@ -213,6 +217,68 @@ static void test_streaming(void **state)
         }
 }
 
+/* Appends n random three-syllable words to buf at *at. */
+static void words(char *buf, size_t *at, int n, uint64_t *rng)
+{
+    static const char cons[] = "bcdfghjklmnprstv", vow[] = "aeiou";
+    for (int w = 0; w < n; w++) {
+        for (int s = 0; s < 3; s++) {
+            uint64_t r = rng_next(rng);
+            buf[(*at)++] = cons[r % 16];
+            buf[(*at)++] = vow[(r >> 8) % 5];
+        }
+        buf[(*at)++] = ' ';
+    }
+    buf[*at] = 0;
+}
+
+/*
+ * Learned counts against a model, right at the threshold: 200 documents,
+ * share 0.1, so a shingle is common from 20 documents. Phrase P_k (7 words:
+ * 3 shingles of its own) is in the 20 documents i = k (mod 10), phrase Q_k
+ * in 19 of them; everything else is unique. So every document keeps all its
+ * shingles but P_k's three. A count that lost or doubled some thread's
+ * documents moves P or Q across the line.
+ */
+static void test_learned_model(void **state)
+{
+    (void)state;
+    enum { N = 200, PH = 7 };
+    static char text[N][512];
+    char ph[2][10][128];
+    wd_doc d[N];
+    uint64_t rng = 0x6d6f64656cULL;
+    for (int k = 0; k < 10; k++)
+        for (int q = 0; q < 2; q++) {
+            size_t at = 0;
+            words(ph[q][k], &at, PH, &rng);
+        }
+    for (int i = 0; i < N; i++) {
+        size_t at = 0;
+        words(text[i], &at, 20, &rng);
+        at += (size_t)sprintf(text[i] + at, "%s", ph[0][i % 10]);
+        words(text[i], &at, 5, &rng);
+        if (i < N - 10) at += (size_t)sprintf(text[i] + at, "%s", ph[1][i % 10]);
+        words(text[i], &at, 5, &rng);
+        d[i] = (wd_doc){ text[i], at };
+    }
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        wd_match plain[N], filt[N];
+        for (int share = 0; share <= 1; share++) {
+            wd_params p;
+            wd_params_default(&p);
+            p.template_share = share ? 0.1 : 0;
+            p.threads = threads;
+            wd_index *ix;
+            assert_int_equal(wd_index_create(&p, &ix), WD_OK);
+            assert_int_equal(wd_index_learn(ix, d, N), WD_OK);
+            assert_int_equal(wd_index_add(ix, d, N, share ? filt : plain), WD_OK);
+            wd_index_free(ix);
+        }
+        for (int i = 0; i < N; i++) assert_int_equal(filt[i].shingles, plain[i].shingles - (PH - 4));
+    }
+}
+
 /* A document made only of common shingles keeps them (and matches its copy). */
 static void test_all_common_falls_back(void **state)
 {
@@ -235,6 +301,32 @@ static void test_all_common_falls_back(void **state)
     assert_int_equal(wd_index_learn(ix, d, 1), WD_E_INVALID);
     assert_int_equal(wd_index_add(ix, d, 1, m), WD_OK); /* not latched */
     wd_index_free(ix);
+}
+
+/* Plain count-min updates commute: documents dealt out to two sketches in
+ * any way merge to the very cells one sketch gets (with conservative
+ * update they would not, once cells collide: this sketch is narrow). */
+static void test_plain_sketch_merges_exactly(void **state)
+{
+    (void)state;
+    wd_docfreq one, a, b;
+    assert_int_equal(wd_docfreq_init_sketch(&one, 64, 4, 7), WD_OK);
+    assert_int_equal(wd_docfreq_init_sketch(&a, 64, 4, 7), WD_OK);
+    assert_int_equal(wd_docfreq_init_sketch(&b, 64, 4, 7), WD_OK);
+    one.plain = a.plain = b.plain = 1;
+    uint64_t rng = 0x706c61696eULL, h[40];
+    for (int i = 0; i < 300; i++) {
+        size_t n = 1 + rng_next(&rng) % 40;
+        for (size_t k = 0; k < n; k++) h[k] = rng_next(&rng) % 500; /* repeats across docs */
+        assert_int_equal(wd_docfreq_add(&one, h, n), WD_OK);
+        assert_int_equal(wd_docfreq_add(rng_next(&rng) & 1 ? &a : &b, h, n), WD_OK);
+    }
+    assert_int_equal(wd_docfreq_merge(&a, &b), WD_OK);
+    assert_memory_equal(a.cells, one.cells, 64 * 4 * sizeof *one.cells);
+    assert_int_equal(a.docs, one.docs);
+    wd_docfreq_free(&one);
+    wd_docfreq_free(&a);
+    wd_docfreq_free(&b);
 }
 
 static void test_epochs_and_params(void **state)
@@ -279,7 +371,9 @@ int main(void)
         cmocka_unit_test(test_without_filter_reports_merge),
         cmocka_unit_test(test_learned),
         cmocka_unit_test(test_streaming),
+        cmocka_unit_test(test_learned_model),
         cmocka_unit_test(test_all_common_falls_back),
+        cmocka_unit_test(test_plain_sketch_merges_exactly),
         cmocka_unit_test(test_epochs_and_params),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
