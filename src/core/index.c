@@ -532,13 +532,12 @@ int wd_index_learn(wd_index *ix, const wd_doc *docs, size_t n)
     {
         unsigned t = (unsigned)omp_get_thread_num();
         wd_scratch *s = &ix->scratch[t];
-        wd_docfreq *count = &ix->tmpl.local[t];
         uint8_t hash[16];
         #pragma omp for schedule(dynamic, CHUNK)
         for (size_t i = 0; i < n; i++) {
             if (atomic_load_explicit(&err, memory_order_relaxed)) continue;
             int r = wd_doc_shingles(&ix->p, s, docs[i].text, docs[i].len, hash);
-            if (!r) r = wd_docfreq_add(count, s->sh.data, s->sh.len);
+            if (!r) r = wd_tmpl_learn_add(&ix->tmpl, t, s->sh.data, s->sh.len);
             if (r) {
                 int ok = WD_OK;
                 atomic_compare_exchange_strong(&err, &ok, r);
@@ -546,7 +545,7 @@ int wd_index_learn(wd_index *ix, const wd_doc *docs, size_t n)
         }
     }
     rc = atomic_load(&err);
-    if (!rc) rc = wd_tmpl_learn_end(&ix->tmpl);
+    if (!rc) rc = wd_tmpl_learn_end(&ix->tmpl, n);
     if (rc) ix->failed = rc;
     return rc;
 }

@@ -1,12 +1,12 @@
 /* template.c - counting template shingles and dropping them (see template.h). */
 #include "template.h"
 
-#define JUDYERROR_NOTEST 1 /* report Judy's errors as return codes, never exit */
-#include <Judy.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wiredup.h"
+
+static void free_learning(wd_tmpl *t);
 
 static void free_local(wd_tmpl *t)
 {
@@ -49,7 +49,9 @@ int wd_tmpl_init(wd_tmpl *t, double share, unsigned nthreads, uint64_t seed)
 void wd_tmpl_free(wd_tmpl *t)
 {
     free_local(t);
+    free_learning(t);
     wd_docfreq_free(&t->counts);
+    wd_runcount_free(&t->learned);
     free(t->set);
     memset(t, 0, sizeof *t);
 }
@@ -59,32 +61,34 @@ int wd_tmpl_learn_begin(wd_tmpl *t)
     if (t->mode == WD_TMPL_STREAM) { /* nothing streamed yet: the sketches go */
         free_local(t);
         wd_docfreq_free(&t->counts);
-        wd_docfreq_init_exact(&t->counts);
-        t->counts.min_docs = WD_TEMPLATE_MIN_DOCS;
+        wd_runcount_init(&t->learned);
         t->mode = WD_TMPL_LEARNED;
     }
-    if (t->local) return WD_OK;
-    t->local = calloc(t->nthreads, sizeof *t->local);
-    if (!t->local) return WD_E_NOMEM;
-    for (unsigned i = 0; i < t->nthreads; i++) wd_docfreq_init_exact(&t->local[i]);
-    return WD_OK;
+    if (t->learning) return WD_OK;
+    t->learning = calloc(t->nthreads, sizeof *t->learning);
+    return t->learning ? WD_OK : WD_E_NOMEM;
 }
 
-int wd_tmpl_learn_end(wd_tmpl *t)
+int wd_tmpl_learn_add(wd_tmpl *t, unsigned thread, const uint64_t *h, size_t n)
+{
+    return wd_runcount_add(&t->learning[thread], h, n);
+}
+
+static void free_learning(wd_tmpl *t)
+{
+    if (!t->learning) return;
+    for (unsigned i = 0; i < t->nthreads; i++) wd_runcount_free(&t->learning[i]);
+    free(t->learning);
+    t->learning = NULL;
+}
+
+int wd_tmpl_learn_end(wd_tmpl *t, size_t n)
 {
     int rc = WD_OK;
-    for (unsigned i = 0; i < t->nthreads && !rc; i++) {
-        if (t->local[i].docs == 0) continue;
-        if (t->counts.docs == 0) { /* the first one is taken over, not copied */
-            wd_docfreq tmp = t->counts;
-            t->counts = t->local[i];
-            t->local[i] = tmp;
-            t->counts.min_docs = WD_TEMPLATE_MIN_DOCS;
-        } else {
-            rc = wd_docfreq_merge(&t->counts, &t->local[i]);
-        }
-    }
-    free_local(t);
+    for (unsigned i = 0; i < t->nthreads && !rc; i++)
+        rc = wd_runcount_merge(&t->learned, &t->learning[i]);
+    free_learning(t);
+    t->learned_docs += n;
     return rc;
 }
 
@@ -96,36 +100,30 @@ static inline uint64_t slot_of(const wd_tmpl *t, uint64_t h)
 int wd_tmpl_freeze(wd_tmpl *t)
 {
     if (t->mode != WD_TMPL_LEARNED || t->frozen) return WD_OK;
-    const uint64_t th = wd_docfreq_threshold(&t->counts, t->share);
+    const wd_run *r = wd_runcount_finish(&t->learned);
+    if (!r) return WD_E_NOMEM;
+    wd_docfreq th_of = { .docs = t->learned_docs, .min_docs = WD_TEMPLATE_MIN_DOCS };
+    const uint64_t th = wd_docfreq_threshold(&th_of, t->share);
     size_t n = 0;
-    Word_t h = 0;
-    PWord_t pv;
-    JLF(pv, t->counts.judy, h);
-    while (pv && pv != PJERR) {
-        n += *pv >= th;
-        JLN(pv, t->counts.judy, h);
-    }
+    for (size_t i = 0; i < r->len; i++) n += r->count[i] >= th;
     uint64_t slots = 16;
     while (slots < 2 * (uint64_t)n) slots <<= 1;
     t->set = calloc(slots, sizeof *t->set);
     if (!t->set) return WD_E_NOMEM;
     t->set_mask = slots - 1;
-    h = 0;
-    JLF(pv, t->counts.judy, h);
-    while (pv && pv != PJERR) {
-        if (*pv >= th) {
-            t->ncommon++;
-            if (h == 0) {
-                t->set_zero = 1;
-            } else {
-                uint64_t i = slot_of(t, h);
-                while (t->set[i]) i = (i + 1) & t->set_mask;
-                t->set[i] = h;
-            }
+    for (size_t i = 0; i < r->len; i++) {
+        if (r->count[i] < th) continue;
+        uint64_t h = r->key[i];
+        t->ncommon++;
+        if (h == 0) {
+            t->set_zero = 1;
+            continue;
         }
-        JLN(pv, t->counts.judy, h);
+        uint64_t k = slot_of(t, h);
+        while (t->set[k]) k = (k + 1) & t->set_mask;
+        t->set[k] = h;
     }
-    wd_docfreq_free(&t->counts); /* the set is all the filter needs */
+    wd_runcount_free(&t->learned); /* the set is all the filter needs */
     t->frozen = 1;
     return WD_OK;
 }

@@ -4,10 +4,10 @@
  * Two ways to know, one filter (the rules are in wiredup.h, "Template
  * shingles"):
  *
- *   learned   wd_index_learn: per-thread exact counters, merged (sums, so
- *             the thread count cannot matter); at the first add the common
- *             hashes are pulled out into a small hash set and the counts are
- *             freed. Fixed from then on.
+ *   learned   wd_index_learn: per-thread exact counters (sorted runs,
+ *             runcount.h), merged (sums, so the thread count cannot matter);
+ *             at the first add the common hashes are pulled out into a small
+ *             hash set and the counts are freed. Fixed from then on.
  *   stream    every wd_index_add: each sketching thread counts into its own
  *             plain count-min sketch ("pending"); at an epoch boundary the
  *             pending sketches are added into "frozen", which is all the
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../index/docfreq.h"
+#include "../index/runcount.h"
 
 #define WD_TMPL_FIRST_EPOCH 16        /* first epoch boundary; doubles up to WD_TEMPLATE_EPOCH */
 #define WD_TMPL_WIDTH (1u << 19)      /* sketch counters per row */
@@ -38,9 +39,11 @@ typedef struct wd_tmpl {
     double share;             /* template_share */
     unsigned nthreads;        /* local counters */
     uint64_t seed;            /* sketch seed */
-    wd_docfreq *local;        /* per thread: exact (learning) or pending sketch (stream) */
-    wd_docfreq counts;        /* learned: merged exact counts until frozen;
-                                 stream: the frozen sketch */
+    wd_docfreq *local;        /* stream: per thread, the pending sketch */
+    wd_docfreq counts;        /* stream: the frozen sketch */
+    wd_runcount *learning;    /* learned: per thread, while wd_index_learn runs */
+    wd_runcount learned;      /* learned: merged exact counts until frozen */
+    uint64_t learned_docs;    /* learned: documents counted */
     int frozen;               /* learned: the common set is built, counts freed */
     uint64_t *set;            /* learned: common hashes, open addressing, 0 = free slot */
     uint64_t set_mask;        /* slots - 1 */
@@ -54,10 +57,11 @@ typedef struct wd_tmpl {
 int wd_tmpl_init(wd_tmpl *t, double share, unsigned nthreads, uint64_t seed);
 void wd_tmpl_free(wd_tmpl *t);
 
-/* Learning: per-thread exact counters (created on first use), then their sum.
- * WD_OK or WD_E_NOMEM. */
+/* Learning n documents: per-thread exact counters, each thread adding the
+ * distinct shingles of its documents, then their sum. WD_OK or WD_E_NOMEM. */
 int wd_tmpl_learn_begin(wd_tmpl *t);
-int wd_tmpl_learn_end(wd_tmpl *t);
+int wd_tmpl_learn_add(wd_tmpl *t, unsigned thread, const uint64_t *h, size_t n);
+int wd_tmpl_learn_end(wd_tmpl *t, size_t n);
 
 /* Learned: builds the set of common hashes and frees the counts (once).
  * WD_OK or WD_E_NOMEM. */
