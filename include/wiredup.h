@@ -153,9 +153,10 @@ typedef struct wd_params {
  *     the counts of documents [0, e), e the last epoch start <= d. Epochs
  *     start at 0, 16, 32, 64, ..., 4096 and then every WD_TEMPLATE_EPOCH
  *     documents, so nothing is filtered in the first 16 documents. The
- *     sketch (4 rows of 2^19 counters) never undercounts; it overcounts a
- *     shingle by more than e/2^19 of all shingle occurrences counted with
- *     probability under 2%.
+ *     sketch (4 rows of 2^17 counters) never undercounts; it overcounts a
+ *     shingle by more than e/2^17 of all shingle occurrences counted with
+ *     probability under 2% (for 300 shingles a document, 0.6% of the
+ *     documents: small next to a share of a few percent).
  *   - A document whose shingles are all common keeps all of them, so a pure
  *     template still matches its copies. Exact duplicates are found from the
  *     whole normalized text either way.
@@ -164,7 +165,7 @@ typedef struct wd_params {
  */
 #define WD_TEMPLATE_MIN_DOCS 5
 #define WD_TEMPLATE_EPOCH 4096
-#define WD_TEMPLATE_SKETCH_BYTES (8u << 20)
+#define WD_TEMPLATE_SKETCH_BYTES (2u << 20)
 
 /* Fills *p with the defaults, tuned for syndicated news (see README). */
 void wd_params_default(wd_params *p);

@@ -175,8 +175,7 @@ size_t wd_tmpl_filter(const wd_tmpl *t, uint64_t *h, size_t n)
             if (!in_set(t, h[i])) h[k++] = h[i];
     } else if (t->mode == WD_TMPL_STREAM) {
         if (t->threshold == UINT64_MAX) return n;
-        for (size_t i = 0; i < n; i++)
-            if (wd_docfreq_estimate(&t->counts, h[i]) < t->threshold) h[k++] = h[i];
+        k = wd_docfreq_filter(&t->counts, t->share, h, n, h); /* t->threshold's rule */
     } else {
         return n;
     }

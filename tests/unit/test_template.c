@@ -329,6 +329,35 @@ static void test_plain_sketch_merges_exactly(void **state)
     wd_docfreq_free(&b);
 }
 
+/* The sketch filter (blocks of prefetched cells) keeps exactly the hashes
+ * is_common rejects, in order, also in place and for a length that is not a
+ * multiple of the block. */
+static void test_sketch_filter(void **state)
+{
+    (void)state;
+    wd_docfreq d;
+    assert_int_equal(wd_docfreq_init_sketch(&d, 256, 4, 3), WD_OK);
+    d.plain = 1;
+    uint64_t rng = 0x66696c746572ULL, h[50], in[203], out[203];
+    for (int i = 0; i < 400; i++) {
+        for (size_t k = 0; k < 50; k++) h[k] = rng_next(&rng) % 700;
+        assert_int_equal(wd_docfreq_add(&d, h, 50), WD_OK);
+    }
+    for (size_t k = 0; k < 203; k++) in[k] = rng_next(&rng) % 800;
+    const double share = 0.08;
+    size_t want = 0, kept = wd_docfreq_filter(&d, share, in, 203, out);
+    for (size_t k = 0; k < 203; k++)
+        if (!wd_docfreq_is_common(&d, in[k], share)) {
+            assert_true(want < kept && out[want] == in[k]);
+            want++;
+        }
+    assert_int_equal(kept, want);
+    assert_true(kept > 0 && kept < 203); /* both kinds present */
+    assert_int_equal(wd_docfreq_filter(&d, share, in, 203, in), kept);
+    assert_memory_equal(in, out, kept * sizeof *in);
+    wd_docfreq_free(&d);
+}
+
 static void test_epochs_and_params(void **state)
 {
     (void)state;
@@ -374,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_learned_model),
         cmocka_unit_test(test_all_common_falls_back),
         cmocka_unit_test(test_plain_sketch_merges_exactly),
+        cmocka_unit_test(test_sketch_filter),
         cmocka_unit_test(test_epochs_and_params),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
