@@ -73,7 +73,8 @@ echo
 echo "eval: other settings (precision recall f1 ari)"
 for opts in "--containment=0" "--cluster=leader" "--cluster=leader -t 0.15 -c 0.3" \
             "--sketch=oph" "--shingle=word:3 -t 0.35" \
-            "--sketch=simhash --max-distance=3" "--sketch=simhash --max-distance=10"; do
+            "--sketch=simhash --max-distance=3" "--sketch=simhash --max-distance=10" \
+            "--template-share=0.02" "--template-share=0.1"; do
     # shellcheck disable=SC2086
     if "$PROG" dedup $opts --clusters="$OUT/other.tsv" "$DIR/docs.jsonl" >/dev/null 2>"$OUT/other.err"; then
         "$PROG" score "$DIR/labels.tsv" "$OUT/other.tsv" |

@@ -134,7 +134,44 @@ typedef struct wd_params {
     uint64_t window_seconds;   /* leader clustering only: leaders older than the newest
                                   wd_doc.time seen minus this many seconds leave the
                                   index; 0 = off (see "Windows") */
+    double template_share;     /* [0, 1]; 0 = off. A shingle found in at least this share
+                                  of the documents (and in at least WD_TEMPLATE_MIN_DOCS)
+                                  is template text (market reports, earnings tables,
+                                  weather) and is left out of the signatures; see
+                                  "Template shingles" below */
 } wd_params;
+
+/*
+ * Template shingles (template_share > 0)
+ *   Templated reports share a skeleton of fixed sentences and differ in
+ *   names and numbers; their fixed shingles alone can make two different
+ *   reports look like copies, and union-find then chains a whole series
+ *   into one cluster. With template_share > 0 the index counts in how many
+ *   documents each shingle occurs and drops the common ones before
+ *   sketching, so only a document's own text is compared:
+ *   - Batch: wd_index_learn() over all documents first. Counts are exact;
+ *     common = in at least max(WD_TEMPLATE_MIN_DOCS, ceil(share * learned))
+ *     documents. Learned counts never change afterwards.
+ *   - Streaming (wd_index_add without wd_index_learn): a count-min sketch
+ *     of fixed size (WD_TEMPLATE_SKETCH_BYTES per thread plus one) counts
+ *     documents as they are added. Counts are frozen per epoch so the result
+ *     does not depend on batches or threads: document d is filtered with
+ *     the counts of documents [0, e), e the last epoch start <= d. Epochs
+ *     start at 0, 16, 32, 64, ..., 4096 and then every WD_TEMPLATE_EPOCH
+ *     documents, so nothing is filtered in the first 16 documents. The
+ *     sketch (4 rows of 2^17 counters) never undercounts; it overcounts a
+ *     shingle by more than e/2^17 of all shingle occurrences counted with
+ *     probability under 2% (for 300 shingles a document, 0.6% of the
+ *     documents: small next to a share of a few percent).
+ *   - A document whose shingles are all common keeps all of them, so a pure
+ *     template still matches its copies. Exact duplicates are found from the
+ *     whole normalized text either way.
+ *   - wd_match.shingles and the containment estimate count the shingles
+ *     kept. wd_compare() has no corpus and ignores template_share.
+ */
+#define WD_TEMPLATE_MIN_DOCS 5
+#define WD_TEMPLATE_EPOCH 4096
+#define WD_TEMPLATE_SKETCH_BYTES (2u << 20)
 
 /* Fills *p with the defaults, tuned for syndicated news (see README). */
 void wd_params_default(wd_params *p);
@@ -230,7 +267,8 @@ typedef struct wd_match {
     float jaccard;             /* estimated Jaccard with best (1 for exact) */
     float containment;         /* estimated containment with best (1 for exact) */
     wd_match_kind kind;        /* how it matched */
-    unsigned shingles;         /* distinct shingles of this document */
+    unsigned shingles;         /* distinct shingles of this document that were sketched
+                                  (template shingles left out, see template_share) */
     unsigned empty;            /* 1 when the document has no token */
 } wd_match;
 
@@ -258,6 +296,17 @@ const wd_params *wd_index_params(const wd_index *ix);
 
 /* Registers a callback for verified pairs (NULL to stop). */
 void wd_index_on_pair(wd_index *ix, wd_pair_fn fn, void *ctx);
+
+/*
+ * Template counting, batch mode (see "Template shingles"): counts the
+ * shingles of n documents, on params.threads threads (the counts do not
+ * depend on how many). Call it for every batch of the collection before the
+ * first wd_index_add(); the collection added afterwards need not be the
+ * same documents. Does nothing when template_share is 0. WD_OK, WD_E_NOMEM
+ * (latched), WD_E_INVALID after the first wd_index_add(), WD_E_STATE after
+ * a failure.
+ */
+int wd_index_learn(wd_index *ix, const wd_doc *docs, size_t n);
 
 /*
  * Adds n documents, numbered from wd_index_count(). Sketching runs on

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Slower end-to-end tests run by `make test`:
-#   - determinism: dedup gives the same bytes for any thread count and batch
+#   - determinism: dedup (also with --template-share) and uniq --template-share
+#     give the same bytes for any thread count and batch
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
 #   - uniq: trickling input, and bounded memory with --window;
@@ -109,12 +110,27 @@ uniq_det() {
 uniq_det --window=3
 uniq_det --window=5 --sketch=simhash --max-distance=10
 uniq_det --window-time=1d --time-field=date
+uniq_det --window=4 --template-share=0.05
 
 # uniq --window: resident memory flat after the window fills.
 if python3 "$here/uniq-window-memory.py" "$prog"; then ok "uniq window memory"; else bad "uniq window memory"; fi
+# Streaming template counts: uniq gives the same bytes for any batch size and
+# thread count (counts freeze at fixed epochs, not at batch ends).
+uniq_template() {
+    name=$1; input=$2
+    "$prog" uniq --template-share=0.02 -j1 --batch=4096 "$input" >"$tmp/uniq-ref" 2>/dev/null || { bad "$name: uniq failed"; return; }
+    for cfg in "-j2 --batch=1" "-j2 --batch=7" "-j3 --batch=1000"; do
+        # shellcheck disable=SC2086
+        "$prog" uniq --template-share=0.02 $cfg "$input" 2>/dev/null | cmp -s - "$tmp/uniq-ref" ||
+            { bad "$name: uniq --template-share output differs for '$cfg'"; return; }
+    done
+    ok "$name: uniq --template-share identical for 4 thread/batch settings"
+}
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
+    determinism "syndication-dev template-share" "$shared/syndication-dev/docs.jsonl" --template-share=0.02
+    uniq_template "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     isa_equal "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi
     if sh "$here/tune-check.sh" "$prog" "$shared"; then ok "tune check"; else bad "tune check"; fi

@@ -63,6 +63,10 @@ int cmd_compare(int argc, char **argv)
                        on_opt, &o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if ((rc = cli_engine_check("compare", &o.p))) return rc;
+    if (o.p.template_share > 0) {
+        cli_error("compare: --template-share needs a collection to count in (use dedup or eval)");
+        return WD_EXIT_USAGE;
+    }
     if (nops != 2) {
         cli_error("compare: expected two documents, got %d (see 'wiredup compare --help')", nops);
         return WD_EXIT_USAGE;

@@ -374,6 +374,12 @@ int corpus_run_index(const corpus *c, const char *cmd, const wd_params *p, progr
     if (st) goto out;
     if (fn) wd_index_on_pair(r->ix, fn, ctx);
     else wd_index_on_pair(r->ix, keep_pair, r);
+    /* Template shingles: the whole corpus is here, so count it exactly first. */
+    for (size_t i = 0; p->template_share > 0 && i < c->n && !st; i += BATCH) {
+        size_t nb = c->n - i < BATCH ? c->n - i : BATCH;
+        for (size_t k = 0; k < nb; k++) docs[k].text = corpus_text(c, i + k, &docs[k].len);
+        st = wd_index_learn(r->ix, docs, nb);
+    }
     for (size_t i = 0; i < c->n && !st; i += BATCH) {
         size_t nb = c->n - i < BATCH ? c->n - i : BATCH;
         for (size_t k = 0; k < nb; k++) docs[k].text = corpus_text(c, i + k, &docs[k].len);

@@ -330,6 +330,49 @@ static void reserve_estimate(dedup_run *R, wd_index *ix)
 }
 
 /*
+ * --template-share: a first pass over every input that only counts
+ * shingles (wd_index_learn), so each document is filtered with the counts
+ * of the whole collection. The records are parsed again in the second
+ * pass; keeping every decoded text instead would cost their size in memory.
+ * Bad records are left to the second pass, which reports them in order.
+ */
+static int learn_inputs(dedup_run *R, wd_index *ix)
+{
+    const size_t batch = R->o.batch;
+    cli_parser P;
+    wd_span span;
+    cli_raw *raw = malloc(batch * sizeof *raw);
+    cli_parsed *ps = malloc(batch * sizeof *ps);
+    wd_doc *docs = malloc(batch * sizeof *docs);
+    int rc = cli_parser_init(&P, wd_index_params(ix)->threads, R->o.in.text_field, NULL, NULL);
+    int st = WD_OK;
+    if (rc || !raw || !ps || !docs) st = WD_E_NOMEM;
+    for (int k = 0; k < R->nin && !st; k++) {
+        const wd_input *in = &R->in[k];
+        wd_format fmt = wd_format_detect(in->data, in->len, R->o.in.fmt);
+        size_t pos = 0, nb;
+        do {
+            for (nb = 0; nb < batch && wd_record_next(in->data, in->len, fmt, &pos, &span); nb++)
+                raw[nb] = (cli_raw){ in->data + span.off, span.len, in->readable - span.off };
+            if (cli_parse_batch(&P, fmt, raw, nb, ps)) {
+                st = WD_E_NOMEM;
+                break;
+            }
+            size_t nd = 0;
+            for (size_t i = 0; i < nb; i++)
+                if (ps[i].ok) docs[nd++] = (wd_doc){ ps[i].text, ps[i].text_len };
+            st = wd_index_learn(ix, docs, nd);
+        } while (nb && !st);
+    }
+    cli_parser_free(&P);
+    free(raw);
+    free(ps);
+    free(docs);
+    if (st) cli_error("dedup: %s", wd_strerror(st));
+    return st ? WD_EXIT_INTERNAL : WD_EXIT_OK;
+}
+
+/*
  * Reads every input in batches: parse in parallel, deal with bad records
  * in order, then hand the texts to the index.
  */
@@ -721,7 +764,8 @@ int cmd_dedup(int argc, char **argv)
         goto free_ix;
     }
     wd_index_on_pair(ix, on_pair, &R);
-    rc = run_inputs(&R, ix);
+    if (o->p.template_share > 0) rc = learn_inputs(&R, ix);
+    if (rc == WD_EXIT_OK) rc = run_inputs(&R, ix);
     if (rc == WD_EXIT_OK) {
         uint64_t *cl = malloc((R.nrecs ? R.nrecs : 1) * sizeof *cl);
         uint64_t *kept = malloc((R.nrecs ? R.nrecs : 1) * sizeof *kept);

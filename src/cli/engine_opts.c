@@ -7,7 +7,8 @@
 
 enum {
     E_SHINGLE = CLI_ENGINE_BASE, E_NUM_HASHES, E_THRESHOLD, E_CONTAINMENT, E_BANDS, E_ROWS,
-    E_SEED, E_THREADS, E_SKETCH, E_CLUSTER, E_MAX_DISTANCE, E_NO_MASK, E_MASK_RULES
+    E_SEED, E_THREADS, E_SKETCH, E_CLUSTER, E_MAX_DISTANCE, E_NO_MASK, E_MASK_RULES,
+    E_TEMPLATE_SHARE
 };
 
 const cli_opt cli_engine_tab[] = {
@@ -20,6 +21,7 @@ const cli_opt cli_engine_tab[] = {
     { E_MAX_DISTANCE, 0, "max-distance", "K", "simhash: largest Hamming distance of a duplicate (default: 3)" },
     { E_NO_MASK, 0, "no-mask", NULL, "keep wire boilerplate (datelines, bylines, credits, trailers) in the text" },
     { E_MASK_RULES, 0, "mask-rules", "FILE", "more boilerplate rules: 'head|tail|line|inline REGEX' per line" },
+    { E_TEMPLATE_SHARE, 0, "template-share", "F", "drop shingles found in this share of the documents (templates; not for compare); 0 = off (default: 0)" },
     { 0, 0, NULL, NULL, NULL }
 };
 
@@ -111,6 +113,10 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         p->mask_rules = v;
         return 0;
     }
+    case E_TEMPLATE_SHARE:
+        if (cli_double(v, 0.0, 1.0, &d)) return bad(cmd, "template-share", v, "a number in [0, 1]");
+        p->template_share = d;
+        return 0;
     case E_THREADS:
         if (cli_uint(v, 1, 1024, &u)) return bad(cmd, "threads", v, "1 to 1024");
         p->threads = (unsigned)u;

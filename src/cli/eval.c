@@ -344,10 +344,12 @@ static void print_text(const corpus *c, const eval_result *e, const wd_params *p
     char sh[32];
     wd_buf t = {0}, q = {0};
     printf("docs %zu  true clusters %llu  shingle %s  num-hashes %u  threshold %g  "
-           "containment %g  lsh %ux%u  cluster %s\n\n",
+           "containment %g  lsh %ux%u  cluster %s",
            c->n, (unsigned long long)e->nclusters, shingle_name(p, sh, sizeof sh),
            p->num_hashes, p->threshold, p->containment, p->bands, p->rows,
            p->cluster == WD_CLUSTER_LEADER ? "leader" : "components");
+    if (p->template_share > 0) printf("  template-share %g", p->template_share);
+    printf("\n\n");
     printf("precision %.4f\nrecall    %.4f\nf1        %.4f\nari       %.4f\n", tidy(e->s.precision),
            tidy(e->s.recall), tidy(e->s.f1), tidy(e->s.ari));
     printf("gold_pairs %.0f  predicted_pairs %.0f  true_pairs %.0f\n\n", e->s.gold_pairs,
@@ -419,10 +421,12 @@ static void print_json(const corpus *c, const eval_result *e, const wd_params *p
            tidy(e->s.f1), tidy(e->s.ari), e->s.gold_pairs, e->s.predicted_pairs,
            e->s.true_pairs);
     printf("\"params\":{\"shingle\":\"%s\",\"num_hashes\":%u,\"threshold\":%g,"
-           "\"containment\":%g,\"bands\":%u,\"rows\":%u,\"cluster\":\"%s\",\"seed\":%llu},",
+           "\"containment\":%g,\"bands\":%u,\"rows\":%u,\"cluster\":\"%s\",\"seed\":%llu",
            shingle_name(p, sh, sizeof sh), p->num_hashes, p->threshold, p->containment,
            p->bands, p->rows, p->cluster == WD_CLUSTER_LEADER ? "leader" : "components",
            (unsigned long long)p->seed);
+    if (p->template_share > 0) printf(",\"template_share\":%g", p->template_share);
+    printf("},");
     printf("\"by_size\":[");
     for (size_t i = 0; i < e->nrows; i++) {
         const size_row *r = &e->rows[i];

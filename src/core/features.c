@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "template.h"
+#include "../index/docfreq.h"
 #include "../sketch/simhash.h"
 #include "../text/mask.h"
 #include "../text/text.h"
@@ -73,9 +75,8 @@ void wd_sketcher_free(wd_sketcher *k)
     if (k->kind == WD_SKETCH_OPH) wd_oph_free(&k->oph);
 }
 
-int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
-                const char *text, size_t len,
-                uint8_t hash[16], uint32_t *sig, unsigned *shingles)
+int wd_doc_shingles(const wd_params *p, wd_scratch *s, const char *text, size_t len,
+                    uint8_t hash[16])
 {
     int rc;
     if (s->mask && text && len) {
@@ -92,7 +93,21 @@ int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
     rc = wd_shingle_set(s->norm.data ? s->norm.data : "", s->norm.len, p->shingle,
                         p->shingle_size, p->seed, &s->sh);
     if (rc) return rc;
-    if (s->sh.len > UINT32_MAX) return WD_E_LIMIT;
+    return s->sh.len > UINT32_MAX ? WD_E_LIMIT : WD_OK;
+}
+
+int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
+                const char *text, size_t len,
+                uint8_t hash[16], uint32_t *sig, unsigned *shingles)
+{
+    int rc = wd_doc_shingles(p, s, text, len, hash);
+    if (rc) return rc;
+    if (s->count && (rc = wd_docfreq_add(s->count, s->sh.data, s->sh.len))) return rc;
+    if (s->tmpl) {
+        /* none kept: a pure template keeps every shingle (see wiredup.h) */
+        size_t kept = wd_tmpl_filter(s->tmpl, s->sh.data, s->sh.len);
+        if (kept) s->sh.len = kept;
+    }
     *shingles = (unsigned)s->sh.len;
     if (k->kind == WD_SKETCH_SIMHASH) {
         uint64_t fp = s->sh.len ? wd_simhash(s->sh.data, s->sh.len, p->seed) : 0;

@@ -22,6 +22,9 @@ typedef struct wd_scratch {
     wd_buf masked;             /* text with boilerplate removed */
     struct wd_mask_rules *mask;/* this thread's rules (regexec locks a shared
                                   pattern), or NULL when p->mask is 0 */
+    struct wd_docfreq *count;  /* counts each document's shingles (template
+                                  streaming: this thread's pending sketch), or NULL */
+    const struct wd_tmpl *tmpl;/* drops template shingles before sketching, or NULL */
 } wd_scratch;
 
 /* Prepares scratch for *p: compiles its masking rules when p->mask.
@@ -42,11 +45,22 @@ int wd_sketcher_init(wd_sketcher *k, const wd_params *p);
 void wd_sketcher_free(wd_sketcher *k);
 
 /*
+ * The first half of wd_features(): masks, normalizes and hashes the text
+ * into hash[16] and leaves its distinct shingles in s->sh (neither counted
+ * nor filtered). WD_OK, WD_E_NOMEM or WD_E_LIMIT.
+ */
+int wd_doc_shingles(const wd_params *p, wd_scratch *s, const char *text, size_t len,
+                    uint8_t hash[16]);
+
+/*
  * Computes the XXH3-128 of the normalized text into hash[16], the signature
  * into sig[0..p->num_hashes) (MinHash or OPH, as k was made) and the
  * number of distinct shingles into *shingles (0 for an empty document).
- * Leaves the normalized text and the distinct shingles (in no particular
- * order: wd_shingle_set) in s. WD_OK or WD_E_NOMEM.
+ * When s->count is set the shingles are counted there first; when s->tmpl
+ * is set the common ones are then left out of the signature and of
+ * *shingles (all of them kept when all are common). Leaves the normalized
+ * text and the sketched shingles (in no particular order: wd_shingle_set)
+ * in s. WD_OK or WD_E_NOMEM.
  */
 int wd_features(const wd_params *p, const wd_sketcher *k, wd_scratch *s,
                 const char *text, size_t len,

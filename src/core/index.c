@@ -31,6 +31,7 @@
 #include "wiredup.h"
 #include "features.h"
 #include "window.h"
+#include "template.h"
 #include "../cluster/unionfind.h"
 #include "../index/exact.h"
 #include "../index/hamming.h"
@@ -62,6 +63,7 @@ struct wd_index {
     size_t batch_cap;       /* documents keys/hashes can hold */
     wd_u64s cands;          /* candidate list of the document being matched */
     size_t *where;          /* bands: LSH slots the document's insert will take */
+    wd_tmpl tmpl;           /* template shingles: counts and filter (template_share) */
     wd_pair_fn on_pair;     /* pair callback or NULL */
     void *on_pair_ctx;
     int failed;             /* latched error: WD_OK or the first failure */
@@ -105,6 +107,10 @@ int wd_index_create(const wd_params *p, wd_index **out)
             return rc;
         }
     }
+    if ((rc = wd_tmpl_init(&ix->tmpl, p->template_share, ix->nthreads, p->seed))) {
+        wd_index_free(ix);
+        return rc;
+    }
     ix->where = malloc(ix->p.bands * sizeof *ix->where);
     ix->ekeys = malloc(ix->p.bands * sizeof *ix->ekeys);
     if (!ix->scratch || !ix->where || !ix->ekeys || wd_sketcher_init(&ix->sk, p)) {
@@ -136,6 +142,7 @@ void wd_index_free(wd_index *ix)
     free(ix->where);
     free(ix->ekeys);
     wd_window_free(&ix->win);
+    wd_tmpl_free(&ix->tmpl);
     free(ix);
 }
 
@@ -532,14 +539,11 @@ static int match_all(add_job *J, wd_match *matches)
     return rc;
 }
 
-int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
+/* Adds n documents that all fall in one template epoch (see wd_index_add). */
+static int add_part(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
 {
-    if (!ix) return WD_E_INVALID;
-    if (ix->failed) return WD_E_STATE;
-    if (n == 0) return WD_OK;
-    if (!docs) return WD_E_INVALID;
     int rc = reserve(ix, n);
-    if (rc) return ix->failed = rc;
+    if (rc) return rc;
 
     add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
                   .nchunks = (n + CHUNK - 1) / CHUNK, .ready = ix->ready };
@@ -559,6 +563,83 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
             while (sketch_chunk(&J, s)) {}
         }
     }
+    return rc;
+}
+
+/* Points every thread's scratch at the template counter and filter. */
+static void tmpl_attach(wd_index *ix)
+{
+    for (unsigned t = 0; t < ix->nthreads; t++) {
+        ix->scratch[t].count = wd_tmpl_counter(&ix->tmpl, t);
+        ix->scratch[t].tmpl = ix->tmpl.mode == WD_TMPL_OFF ? NULL : &ix->tmpl;
+    }
+}
+
+/*
+ * Streaming template counts (see wiredup.h) freeze at epoch boundaries, so
+ * a batch that crosses one is added in parts: the pending counts are folded
+ * in exactly when the index reaches a boundary, whatever the batches were.
+ */
+int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
+{
+    if (!ix) return WD_E_INVALID;
+    if (ix->failed) return WD_E_STATE;
+    if (n == 0) return WD_OK;
+    if (!docs) return WD_E_INVALID;
+    int rc = wd_tmpl_freeze(&ix->tmpl);
+    if (rc) return ix->failed = rc;
+    tmpl_attach(ix);
+    wd_tmpl *tm = &ix->tmpl;
+    while (n && !rc) {
+        size_t part = n;
+        if (tm->mode == WD_TMPL_STREAM) {
+            if (ix->n == tm->epoch_end && (rc = wd_tmpl_next_epoch(tm, ix->n))) break;
+            if (tm->epoch_end - ix->n < part) part = (size_t)(tm->epoch_end - ix->n);
+        }
+        rc = add_part(ix, docs, part, matches);
+        docs += part;
+        n -= part;
+        if (matches) matches += part;
+    }
+    if (rc) ix->failed = rc;
+    return rc;
+}
+
+/*
+ * Batch template counting: every thread shingles documents from a shared
+ * loop into its own exact counter; the counters are summed at the end, so
+ * the counts are the same however the documents were dealt out.
+ */
+int wd_index_learn(wd_index *ix, const wd_doc *docs, size_t n)
+{
+    if (!ix) return WD_E_INVALID;
+    if (ix->failed) return WD_E_STATE;
+    if (ix->n) return WD_E_INVALID;
+    if (ix->tmpl.mode == WD_TMPL_OFF || n == 0) return WD_OK;
+    if (!docs) return WD_E_INVALID;
+    int rc = wd_tmpl_learn_begin(&ix->tmpl);
+    if (rc) return ix->failed = rc;
+    atomic_int err;
+    atomic_init(&err, WD_OK);
+    unsigned nt = n < 64 ? 1 : ix->nthreads;
+    #pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        unsigned t = (unsigned)omp_get_thread_num();
+        wd_scratch *s = &ix->scratch[t];
+        uint8_t hash[16];
+        #pragma omp for schedule(dynamic, CHUNK)
+        for (size_t i = 0; i < n; i++) {
+            if (atomic_load_explicit(&err, memory_order_relaxed)) continue;
+            int r = wd_doc_shingles(&ix->p, s, docs[i].text, docs[i].len, hash);
+            if (!r) r = wd_tmpl_learn_add(&ix->tmpl, t, s->sh.data, s->sh.len);
+            if (r) {
+                int ok = WD_OK;
+                atomic_compare_exchange_strong(&err, &ok, r);
+            }
+        }
+    }
+    rc = atomic_load(&err);
+    if (!rc) rc = wd_tmpl_learn_end(&ix->tmpl, n);
     if (rc) ix->failed = rc;
     return rc;
 }

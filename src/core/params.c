@@ -31,6 +31,7 @@ void wd_params_default(wd_params *p)
     p->mask_rules = NULL;
     p->window = 0;
     p->window_seconds = 0;
+    p->template_share = 0.0; /* off: syndication-dev has no templates to gain on (README) */
 }
 
 int wd_params_check(const wd_params *p)
@@ -53,7 +54,7 @@ int wd_params_check(const wd_params *p)
      * (components would need every document's cluster). */
     if ((p->window || p->window_seconds) && p->cluster != WD_CLUSTER_LEADER) return WD_E_INVALID;
     if (p->window_seconds > (uint64_t)INT64_MAX) return WD_E_INVALID;
-    /* Not built yet: accepted by the type, refused until implemented. */
+    if (!(p->template_share >= 0.0 && p->template_share <= 1.0)) return WD_E_INVALID;
     return WD_OK;
 }
 

@@ -93,7 +93,14 @@ int wd_docfreq_add(wd_docfreq *d, const uint64_t *hashes, size_t n)
                     at[k][r] = cell(d, r, hashes[i + k]);
                     __builtin_prefetch(&d->cells[at[k][r]], 1);
                 }
-            for (size_t k = 0; k < m; k++) sketch_add1(d, at[k]);
+            for (size_t k = 0; k < m; k++) {
+                if (!d->plain) {
+                    sketch_add1(d, at[k]);
+                    continue;
+                }
+                for (unsigned r = 0; r < d->depth; r++)
+                    if (d->cells[at[k][r]] != UINT32_MAX) d->cells[at[k][r]]++;
+            }
         }
     }
     d->docs++;
@@ -134,9 +141,33 @@ size_t wd_docfreq_filter(const wd_docfreq *d, double share, const uint64_t *in, 
 {
     const uint64_t th = wd_docfreq_threshold(d, share);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t h = in[i];
-        if (wd_docfreq_estimate(d, h) < th) out[k++] = h;
+    if (d->kind == WD_DOCFREQ_EXACT) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = in[i];
+            if (wd_docfreq_estimate(d, h) < th) out[k++] = h;
+        }
+        return k;
+    }
+    /* As in wd_docfreq_add: a block's cells are all requested before any
+     * is read, so the cache misses overlap instead of following each other.
+     * out may be in: a block is read whole before its kept values are
+     * written, and they never pass the read position. */
+    uint64_t at[BLOCK][WD_DOCFREQ_MAX_DEPTH], h[BLOCK];
+    for (size_t i = 0; i < n; i += BLOCK) {
+        size_t m = n - i < BLOCK ? n - i : BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            h[j] = in[i + j];
+            for (unsigned r = 0; r < d->depth; r++) {
+                at[j][r] = cell(d, r, h[j]);
+                __builtin_prefetch(&d->cells[at[j][r]]);
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            uint32_t lo = UINT32_MAX;
+            for (unsigned r = 0; r < d->depth; r++)
+                if (d->cells[at[j][r]] < lo) lo = d->cells[at[j][r]];
+            if (lo < th) out[k++] = h[j];
+        }
     }
     return k;
 }

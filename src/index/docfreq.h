@@ -7,7 +7,9 @@
  * different reports do not look alike. Two counters behind one API:
  *
  *   exact   JudyL hash -> number of documents; memory grows with the
- *           number of distinct shingles. For a batch first pass.
+ *           number of distinct shingles. (The index's batch first pass
+ *           uses runcount.h instead: a JudyL insert per shingle made it
+ *           cost 5x the whole run.)
  *   sketch  count-min sketch with conservative update (Estan & Varghese
  *           2002): depth rows of width 32-bit counters, row r indexed by
  *           a seeded hash of the shingle. Fixed memory (width * depth * 4
@@ -15,6 +17,7 @@
  *           count, and exceeds it by more than e/width * N (N = the sum of
  *           all counts) with probability at most e^-depth (Cormode &
  *           Muthukrishnan 2005); conservative update only lowers it.
+ *           Streaming template counts use plain update (d->plain).
  *
  * A document is added as its distinct shingle hashes (wd_shingles output is
  * sorted and distinct), so counts are document frequencies. "Common" means
@@ -52,6 +55,10 @@ typedef struct wd_docfreq {
     uint32_t *cells;           /* sketch: depth rows of width counters */
     uint64_t width;            /* sketch: counters per row */
     unsigned depth;            /* sketch: rows */
+    int plain;                 /* sketch: 1 = plain update (every row's cell + 1), set
+                                  after init: counts then do not depend on the order of
+                                  adds, so per-thread sketches merge to the same cells
+                                  however documents were dealt out */
     uint64_t seed[WD_DOCFREQ_MAX_DEPTH]; /* sketch: row hash keys */
 } wd_docfreq;
 
