@@ -35,6 +35,20 @@
  *     or Thai article gets meaningful character shingles; so are the
  *     ideographic marks and numerals U+3005-3007, 3021-3029, 3038-303B. A
  *     combining mark with no token before it starts a token.
+ *   - Before that, four repairs undo what layout and markup tools do to
+ *     copies of a story (each looks at the raw bytes only):
+ *     a run of four or more ASCII digits with no ASCII letter next to it is
+ *     read in groups of three from the right, "1250000" as "1 250 000",
+ *     which is how "1,250,000" reads (years too: "2 024"; '.' stays a
+ *     separator, the decimal point of English text);
+ *     a letter, '-', blanks, a newline, blanks and a lowercase letter join
+ *     into one word, "tele-\n vision" is "television" (a hyphen inside a
+ *     line, or before a capital, still separates);
+ *     the HTML entities &amp; &quot; &lt; &gt; &apos; &nbsp; are separators
+ *     and &#N; / &#xH; become their character (a scalar value other than
+ *     NUL; otherwise they stay text);
+ *     the tags <p> </p> <br> <br/> <br /> are separators (lowercase only:
+ *     wire text writes tickers such as "<P>" in angle brackets).
  *   - A document with no token at all is "empty": it has no shingles, is
  *     never a near duplicate, and empty documents are not exact duplicates
  *     of each other.

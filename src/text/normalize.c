@@ -35,6 +35,7 @@
 #endif
 
 #include "normalize_simd.h"
+#include "rewrite.h"
 #include "script.h"
 #include "text_internal.h"
 #include "utf8.h"
@@ -104,9 +105,15 @@ static void scratch_release(void *p)
     free(p);
 }
 
+/* The input after rewrite.h's repairs, when one fired; same lifetime. */
+static _Thread_local wd_buf tl_fixed;
+static pthread_key_t fixed_key;
+static int fixed_key_ok;
+
 static void scratch_key_init(void)
 {
     scratch_key_ok = pthread_key_create(&scratch_key, scratch_release) == 0;
+    fixed_key_ok = pthread_key_create(&fixed_key, scratch_release) == 0;
 }
 
 /* Room for at least want code points in tl_scratch. WD_OK or WD_E_NOMEM. */
@@ -123,6 +130,25 @@ static int scratch_reserve(size_t want)
     sc->cap = cap;
     pthread_once(&scratch_once, scratch_key_init);
     if (scratch_key_ok) pthread_setspecific(scratch_key, p);
+    return WD_OK;
+}
+
+/* Points *s, *n at the repaired input (rewrite.h) when a rule fires there.
+ * Both entry points start here, so every path tokenizes the same bytes.
+ * WD_OK or WD_E_NOMEM. */
+static int repair(const char **s, size_t *n)
+{
+    void *old = tl_fixed.data;
+    int r = wd_rewrite(*s, *n, &tl_fixed);
+    if (tl_fixed.data != old) {
+        pthread_once(&scratch_once, scratch_key_init);
+        if (fixed_key_ok) pthread_setspecific(fixed_key, tl_fixed.data);
+    }
+    if (r < 0) return WD_E_NOMEM;
+    if (r) {
+        *s = tl_fixed.data;
+        *n = tl_fixed.len;
+    }
     return WD_OK;
 }
 
@@ -507,6 +533,7 @@ int wd_normalize(const char *s, size_t n, wd_buf *out)
     if (!out || (!s && n)) return WD_E_INVALID;
     out->len = 0;
     if (n == 0) return WD_OK;
+    if (repair(&s, &n) != WD_OK) return WD_E_NOMEM;
     if (n > SIZE_MAX - 1 || wd_buf_reserve(out, n + 1) != WD_OK)
         return WD_E_NOMEM;
     const unsigned char *u = (const unsigned char *)s;
@@ -539,6 +566,7 @@ int wd_normalize_slow(const char *s, size_t n, wd_buf *out)
     if (!out || (!s && n)) return WD_E_INVALID;
     out->len = 0;
     int kind = K_SEP;
+    if (n && repair(&s, &n) != WD_OK) return WD_E_NOMEM;
     if (slow_run((const unsigned char *)s, n, out, &kind, 0) != WD_OK) {
         out->len = 0;
         return WD_E_NOMEM;
