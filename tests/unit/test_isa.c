@@ -261,7 +261,7 @@ static void test_pipeline(void **state)
     assert_non_null(text);
     for (int i = 0; i < DOCS; i++) len[i] = make_doc(text[i], sizeof text[i], (uint64_t)(i % 60));
     wd_doc docs[DOCS];
-    for (int i = 0; i < DOCS; i++) docs[i] = (wd_doc){ text[i], len[i] };
+    for (int i = 0; i < DOCS; i++) docs[i] = (wd_doc){ .text = text[i], .len = len[i] };
 
     for (int sk = 0; sk < 2; sk++) {
         wd_params p;

@@ -107,7 +107,7 @@ static void coll_make(coll *c)
         c->text[i] = strdup(buf);
         assert_non_null(c->text[i]);
         c->len[i] = strlen(buf);
-        c->docs[i] = (wd_doc){ c->text[i], c->len[i] };
+        c->docs[i] = (wd_doc){ .text = c->text[i], .len = c->len[i] };
     }
 }
 
@@ -260,7 +260,7 @@ static void test_learned_model(void **state)
         words(text[i], &at, 5, &rng);
         if (i < N - 10) at += (size_t)sprintf(text[i] + at, "%s", ph[1][i % 10]);
         words(text[i], &at, 5, &rng);
-        d[i] = (wd_doc){ text[i], at };
+        d[i] = (wd_doc){ .text = text[i], .len = at };
     }
     for (unsigned threads = 1; threads <= 3; threads++) {
         wd_match plain[N], filt[N];
@@ -285,7 +285,7 @@ static void test_all_common_falls_back(void **state)
     (void)state;
     const char *t = "one two three four five six seven eight nine ten eleven twelve";
     wd_doc d[8];
-    for (int i = 0; i < 8; i++) d[i] = (wd_doc){ t, strlen(t) };
+    for (int i = 0; i < 8; i++) d[i] = (wd_doc){ .text = t, .len = strlen(t) };
     wd_params p;
     wd_params_default(&p);
     p.template_share = 0.5;
