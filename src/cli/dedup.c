@@ -360,7 +360,7 @@ static int learn_inputs(dedup_run *R, wd_index *ix)
             }
             size_t nd = 0;
             for (size_t i = 0; i < nb; i++)
-                if (ps[i].ok) docs[nd++] = (wd_doc){ ps[i].text, ps[i].text_len };
+                if (ps[i].ok) docs[nd++] = (wd_doc){ .text = ps[i].text, .len = ps[i].text_len };
             st = wd_index_learn(ix, docs, nd);
         } while (nb && !st);
     }
