@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "wiredup.h"
+#include "archive.h"
 #include "features.h"
 #include "../cluster/unionfind.h"
 #include "../index/exact.h"
@@ -58,6 +59,7 @@ struct wd_index {
     wd_pair_fn on_pair;     /* pair callback or NULL */
     void *on_pair_ctx;
     int failed;             /* latched error: WD_OK or the first failure */
+    wd_archive *archive;    /* looked up during sketching (archive.c), or NULL */
 };
 
 int wd_index_create(const wd_params *p, wd_index **out)
@@ -313,6 +315,16 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         m->empty = 1;
         return 0;
     }
+    const wd_archive_hit *ah = ix->archive ? wd_archive_hit_of(ix->archive, d) : NULL;
+    if (ah && ah->kind) {
+        m->archived_kind = ah->kind;
+        m->archived_doc = ah->doc;
+        m->archived_jaccard = (float)ah->jaccard;
+        m->archived_containment = (float)ah->containment;
+        /* Leader mode: an archived document is an earlier leader, and wins
+         * ties, so a copy as good as an in-memory exact one joins it. */
+        if (leader && ah->jaccard >= 1.0) return 0;
+    }
     uint64_t first;
     int rc = wd_exact_add(&ix->exact, hash, d, &first);
     if (rc < 0) return rc;
@@ -344,6 +356,12 @@ static int match_one(wd_index *ix, uint64_t d, const uint64_t *keys,
         double ct = wd_containment_est(j, nd, ix->nsh[c]);
         if (!wd_pair_accept(&ix->p, agree, j, ct)) continue;
         if ((rc = take(ix, d, c, j, ct, leader, &best_j, m))) return rc;
+    }
+    if (leader && ah && ah->kind && ah->jaccard >= best_j) {
+        m->kind = WD_MATCH_NONE; /* joins the archived leader, not an in-memory one */
+        m->best = 0;
+        m->jaccard = m->containment = 0.0f;
+        return 0;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
@@ -386,6 +404,15 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
                             ix->hashes + i * 16, sig, &ix->nsh[d]);
         ix->status[i] = (signed char)r;
         if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
+    }
+    if (ix->archive) {
+        size_t i0 = c * CHUNK;
+        int r = wd_archive_lookup(ix->archive, (unsigned)(s - ix->scratch), i0, end,
+                                  ix->hashes + i0 * 16, ix->keys + i0 * B,
+                                  ix->sigs + (J->base + i0) * W, ix->nsh + J->base + i0,
+                                  ix->status);
+        for (size_t i = i0; r && i < end; i++)
+            if (!ix->status[i]) ix->status[i] = (signed char)r;
     }
     atomic_store_explicit(&J->ready[c], 1, memory_order_release);
     return 1;
@@ -445,6 +472,7 @@ int wd_index_add(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
     if (n == 0) return WD_OK;
     if (!docs) return WD_E_INVALID;
     int rc = reserve(ix, n);
+    if (!rc && ix->archive) rc = wd_archive_prepare(ix->archive, ix->n, n);
     if (rc) return ix->failed = rc;
 
     add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
@@ -503,4 +531,16 @@ int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
     }
     *containment = wd_containment_est(*jaccard, ix->nsh[a], ix->nsh[b]);
     return WD_OK;
+}
+
+const uint32_t *wd_index_doc(const wd_index *ix, uint64_t d, unsigned *shingles)
+{
+    if (d >= ix->n) return NULL;
+    *shingles = ix->nsh[d];
+    return ix->sigs + d * ix->sigw;
+}
+
+void wd_index_set_archive(wd_index *ix, wd_archive *a)
+{
+    ix->archive = a;
 }
