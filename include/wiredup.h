@@ -352,8 +352,10 @@ uint64_t wd_archive_count(const wd_archive *a);
 int wd_index_attach_archive(wd_index *ix, wd_archive *a);
 
 /* The id of archived document doc (pointing into the map: valid until the
- * next commit or close). WD_E_INVALID when there is no such document. */
-int wd_archive_id(wd_archive *a, uint64_t doc, const char **id /* OUT */, size_t *len /* OUT */);
+ * next commit or close) and its distinct shingles (shingles may be NULL).
+ * Needs an attached index. WD_E_INVALID when there is no such document. */
+int wd_archive_id(wd_archive *a, uint64_t doc, const char **id /* OUT */, size_t *len /* OUT */,
+                  unsigned *shingles /* OUT, or NULL */);
 
 /* Estimated Jaccard and containment between document d of the attached
  * index and archived document doc (0 and 0 when d is empty). */

@@ -288,7 +288,7 @@ int wd_archive_lookup(wd_archive *a, unsigned t, size_t i0, size_t i1,
     return WD_OK;
 }
 
-int wd_archive_id(wd_archive *a, uint64_t doc, const char **id, size_t *len)
+int wd_archive_id(wd_archive *a, uint64_t doc, const char **id, size_t *len, unsigned *shingles)
 {
     if (!a || !a->th || !id || !len) return WD_E_INVALID;
     wd_store_doc sd;
@@ -296,6 +296,7 @@ int wd_archive_id(wd_archive *a, uint64_t doc, const char **id, size_t *len)
     if (rc) return rc;
     *id = sd.id ? sd.id : "";
     *len = sd.id_len;
+    if (shingles) *shingles = sd.shingles;
     return WD_OK;
 }
 
