@@ -321,8 +321,9 @@ typedef enum wd_archive_mode {
  * when set; bands == rows == 0 takes the archive's, or for a new archive
  * those wd_index_create would choose). A mismatch is WD_E_MISMATCH with a
  * message naming both settings ("index was built with shingle word:5, asked
- * word:3"). On failure *out is NULL and err (may be NULL) holds a one-line
- * message without the path.
+ * word:3"). p may be NULL in read mode: any archive is accepted (for
+ * stats, verify, export). On failure *out is NULL and err (may be NULL)
+ * holds a one-line message without the path.
  */
 int wd_archive_open(const char *path, wd_archive_mode mode, const wd_params *p,
                     wd_archive **out /* OUT */, char *err, size_t errlen);

@@ -92,16 +92,40 @@ static int exists(const char *path)
     return stat(buf, &st) == 0;
 }
 
+/* Read mode without parameters (wiredup index): takes the stored ones. */
+static int open_any(const char *path, wd_archive **out, char *err, size_t errlen)
+{
+    wd_archive *a = calloc(1, sizeof *a);
+    if (!a) return WD_E_NOMEM;
+    int rc = wd_store_open(path, WD_STORE_READ, NULL, NULL, &a->s, err, errlen);
+    if (rc) {
+        free(a);
+        return rc;
+    }
+    const wd_store_params *sp = wd_store_params_get(a->s);
+    wd_params_default(&a->p);
+    a->p.shingle = (wd_shingle_kind)sp->shingle;
+    a->p.shingle_size = sp->shingle_size;
+    a->p.num_hashes = sp->num_hashes;
+    a->p.sketch = (wd_sketch_kind)sp->sketch;
+    a->p.bands = sp->bands;
+    a->p.rows = sp->rows;
+    a->p.seed = sp->seed;
+    *out = a;
+    return WD_OK;
+}
+
 int wd_archive_open(const char *path, wd_archive_mode mode, const wd_params *p,
                     wd_archive **out, char *err, size_t errlen)
 {
     if (err && errlen) err[0] = 0;
     if (!out) return WD_E_INVALID;
     *out = NULL;
-    if (!path || !p || wd_params_check(p)) {
+    if (!path || (p ? wd_params_check(p) != WD_OK : mode != WD_ARCHIVE_READ)) {
         if (err && errlen) snprintf(err, errlen, "invalid parameters");
         return WD_E_INVALID;
     }
+    if (!p) return open_any(path, out, err, errlen);
     if (p->sketch == WD_SKETCH_SIMHASH) {
         if (err && errlen) snprintf(err, errlen, "a simhash index cannot be archived");
         return WD_E_UNSUPPORTED;

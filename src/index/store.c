@@ -289,11 +289,15 @@ static int params_mismatch(wd_store *s, const wd_store_params *want)
     if (want->bands && (have->bands != want->bands || have->rows != want->rows))
         add_piece(d, sizeof d, "bands %u, rows %u, asked bands %u, rows %u", have->bands,
                   have->rows, want->bands, want->rows);
-    if (want->sketch_probe && have->sketch_probe && have->sketch_probe != want->sketch_probe)
+    /* The probe and the band seed follow from the settings above (and from
+     * how this build treats text): named only when those agree, so that a
+     * changed --seed reads as just that. */
+    const int named = d[0] != 0;
+    if (!named && want->sketch_probe && have->sketch_probe && have->sketch_probe != want->sketch_probe)
         add_piece(d, sizeof d, "another text pipeline (wiredup %s; probe %016llx, this build "
                   "%016llx): rebuild the index", s->created_by[0] ? s->created_by : "?",
                   (unsigned long long)have->sketch_probe, (unsigned long long)want->sketch_probe);
-    if (have->band_seed != want->band_seed)
+    if (!named && have->band_seed != want->band_seed)
         add_piece(d, sizeof d, "band seed %llu, asked %llu",
                   (unsigned long long)have->band_seed, (unsigned long long)want->band_seed);
     if (!d[0]) return 0;
