@@ -3,6 +3,7 @@
 #   - determinism: dedup gives the same bytes for any thread count and batch
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
+#   - the persistent index: kill -9 and rerun, writer and reader at once;
 #   - shared data (../shared/datasets), when present: determinism on the
 #     real syndication-dev corpus and the accuracy gate of `make eval`.
 # Usage: tests/run-slow.sh PROGRAM SHARED_DATASETS_DIR
@@ -90,6 +91,30 @@ if sh "$here/gen-test.sh" "$prog"; then ok "generator"; else bad "generator"; fi
 
 # uniq answers a trickling input record by record.
 if python3 "$here/uniq-trickle.py" "$prog"; then ok "uniq trickle"; else bad "uniq trickle"; fi
+
+# The persistent index: kill -9 at random moments, then a writer and a
+# reader process on one index at once.
+if sh "$here/archive-crash.sh" "$prog"; then ok "index: kill -9 and rerun"; else bad "index: kill -9 and rerun"; fi
+if sh "$here/archive-concurrent.sh" "$prog"; then ok "index: writer and reader processes"; else bad "index: writer and reader processes"; fi
+# A read-only index directory: write mode fails clearly and changes nothing
+# (root ignores permissions, so only another user can test it).
+if [ "$(id -u)" != 0 ]; then
+    printf 'a story about the harbour strike on monday\n' >"$tmp/ro.txt"
+    printf 'another story about the mine rescue teams today\n' >"$tmp/ro2.txt"
+    "$prog" dedup -q --index="$tmp/ro" "$tmp/ro.txt" >/dev/null
+    "$prog" index export "$tmp/ro" >"$tmp/ro.before"
+    chmod a-w "$tmp/ro" "$tmp/ro/data.mdb"
+    "$prog" dedup -q --index="$tmp/ro" "$tmp/ro2.txt" >/dev/null 2>"$tmp/ro.err"; st=$?
+    chmod u+w "$tmp/ro" "$tmp/ro/data.mdb"
+    "$prog" index export "$tmp/ro" >"$tmp/ro.after"
+    if [ $st -ne 0 ] && [ -s "$tmp/ro.err" ] && cmp -s "$tmp/ro.before" "$tmp/ro.after"; then
+        ok "index: read-only directory is a clear error"
+    else
+        bad "index: read-only directory (exit $st)"; cat "$tmp/ro.err"
+    fi
+else
+    skipped "index: read-only directory (running as root, which ignores permissions)"
+fi
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
