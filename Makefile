@@ -39,7 +39,7 @@ PROG := $(BUILD)/wiredup
 
 SHARED ?= $(abspath ../shared/datasets)
 
-.PHONY: all setup demo check test test-san unit cli-tests eval bench install uninstall clean help
+.PHONY: all setup demo check test test-san unit cli-tests eval bench bench-index install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: $(PROG) $(LIBSO)
@@ -110,6 +110,10 @@ test: check
 ## eval: score default parameters on ../shared/datasets/syndication-dev
 eval: $(PROG)
 	@sh bench/eval.sh $(PROG) "$(SHARED)/syndication-dev"
+
+## bench-index: querying a 1,000,000-document persistent index vs in memory (PERFORMANCE.md)
+bench-index: $(PROG)
+	@sh bench/archive.sh $(PROG) "$(SHARED)"
 
 ## bench: throughput benchmark (see PERFORMANCE.md)
 bench: $(PROG) $(BUILD)/bench-stages
