@@ -4,10 +4,12 @@
 #
 #   sh bench/archive.sh PATH/TO/wiredup [SHARED_DATASETS_DIR]
 #
-# Corpus: 1,100,000 short documents made by `wiredup gen` from AG News (the
-# recipe of the "short" benchmark corpus, datasets/make-corpora.sh); the
-# first 1,000,000 are the archive, the last 100,000 the new documents
-# (copies of archived stories among them, as in a daily feed).
+# Corpus: short documents made by `wiredup gen` from AG News (the recipe of
+# the "short" benchmark corpus, datasets/make-corpora.sh), 2,000,000 of them.
+# The archive: the first 1,000,000 records `dedup` keeps of them (distinct
+# documents, so the index holds exactly 1,000,000); the new documents: the
+# 100,000 generated right after the last of those (about 40 % of them copies
+# of archived stories, as in a daily feed). all.jsonl = archive + new.
 #
 #   build      dedup --index=IX --index-batch=1000000 old.jsonl  (once, timed)
 #   archive    dedup --index=IX --index-mode=read new.jsonl
@@ -16,9 +18,11 @@
 #              in the same run (the alternative to an archive: rerun on all)
 #
 # One warm-up round, then BENCH_RUNS rounds (default 3) with the three runs
-# interleaved, so a busy neighbour slows all alike; medians of the rounds.
-# Rates are new documents per second of wall time. Same thread count for
-# all (BENCH_THREADS, default all cores). Needs ~6 GB of disk in BENCH_OUT.
+# interleaved, so a busy neighbour slows all alike; the in-memory figure is
+# each round's difference, then medians over the rounds. Rates are new
+# documents per second of wall time; CPU time (user + system, less sensitive
+# to a loaded machine) is reported beside it. Same thread count for
+# all (BENCH_THREADS, default all cores). Needs ~3 GB of disk in BENCH_OUT.
 set -u
 PROG=${1:?usage: sh bench/archive.sh PATH/TO/wiredup [SHARED_DATASETS_DIR]}
 SHARED=${2:-../shared/datasets}
@@ -34,11 +38,19 @@ mkdir -p "$OUT" || exit 2
 if [ ! -f "$OUT/new.jsonl" ]; then
     python3 "$here/../datasets/agnews2jsonl.py" --out="$OUT/base.jsonl" "$SHARED/ag_news/test.csv" || exit 2
     rm -rf "$OUT/gen.d"
-    "$PROG" gen --base="$OUT/base.jsonl" --seed=1 --docs=1100000 --out="$OUT/gen.d" --base-dedup=0 \
+    "$PROG" gen --base="$OUT/base.jsonl" --seed=1 --docs=2000000 --out="$OUT/gen.d" --base-dedup=0 \
         --title-in-text=no --edits=byline:0,trailer:0,truncate:0.2,drop:0.1 >/dev/null || exit 2
-    mv "$OUT/gen.d/docs.jsonl" "$OUT/all.jsonl" && rm -rf "$OUT/gen.d" || exit 2
-    head -n 1000000 "$OUT/all.jsonl" >"$OUT/old.jsonl"
-    tail -n 100000 "$OUT/all.jsonl" >"$OUT/new.jsonl.tmp" && mv "$OUT/new.jsonl.tmp" "$OUT/new.jsonl"
+    mv "$OUT/gen.d/docs.jsonl" "$OUT/gen.jsonl" && rm -rf "$OUT/gen.d" || exit 2
+    "$PROG" dedup -q -j"$J" -o "$OUT/kept.jsonl" "$OUT/gen.jsonl" || exit 2
+    head -n 1000000 "$OUT/kept.jsonl" >"$OUT/old.jsonl"
+    [ "$(wc -l <"$OUT/old.jsonl")" -eq 1000000 ] || { echo "bench-index: too few distinct documents"; exit 2; }
+    # gen numbers its documents d0000000, d0000001, ... in file order
+    last=$(tail -n 1 "$OUT/old.jsonl" | sed 's/^{"id":"d0*\([0-9]*\)".*/\1/')
+    tail -n +"$((last + 2))" "$OUT/gen.jsonl" | head -n 100000 >"$OUT/new.part"
+    [ "$(wc -l <"$OUT/new.part")" -eq 100000 ] || { echo "bench-index: too few new documents"; exit 2; }
+    cat "$OUT/old.jsonl" "$OUT/new.part" >"$OUT/all.jsonl"
+    rm -f "$OUT/kept.jsonl" "$OUT/gen.jsonl"
+    mv "$OUT/new.part" "$OUT/new.jsonl"
 fi
 
 now() { date +%s%N; }
@@ -55,25 +67,28 @@ cat "$OUT/ix.done"
 "$PROG" index stats "$OUT/ix" | grep -E '^(docs|file_bytes|used_bytes)'
 
 : >"$OUT/rounds.tsv"
+# timed RUN NAME CMD...: wall and CPU seconds (user + system) into $OUT/t.NAME
+timed() {
+    name=$1; shift
+    /usr/bin/time -f '%e %U %S' -o "$OUT/t.$name" "$@" || exit 2
+}
 r=0
 while [ $r -le "$RUNS" ]; do
-    t0=$(now)
-    "$PROG" dedup -q -j"$J" --index="$OUT/ix" --index-mode=read -o "$OUT/kept.tmp" "$OUT/new.jsonl" || exit 2
-    t1=$(now)
-    "$PROG" dedup -q -j"$J" -o "$OUT/kept.tmp" "$OUT/old.jsonl" || exit 2
-    t2=$(now)
-    "$PROG" dedup -q -j"$J" -o "$OUT/kept.tmp" "$OUT/all.jsonl" || exit 2
-    t3=$(now)
-    a=$(secs "$t0" "$t1"); o=$(secs "$t1" "$t2"); l=$(secs "$t2" "$t3")
-    if [ $r = 0 ]; then echo "warm-up: archive $a s, old $o s, all $l s"
-    else printf '%s\t%s\t%s\n' "$a" "$o" "$l" >>"$OUT/rounds.tsv"; echo "round $r: archive $a s, old $o s, all $l s"; fi
+    timed archive "$PROG" dedup -q -j"$J" --index="$OUT/ix" --index-mode=read -o "$OUT/kept.tmp" "$OUT/new.jsonl"
+    timed old "$PROG" dedup -q -j"$J" -o "$OUT/kept.tmp" "$OUT/old.jsonl"
+    timed all "$PROG" dedup -q -j"$J" -o "$OUT/kept.tmp" "$OUT/all.jsonl"
+    line=$(cat "$OUT/t.archive" "$OUT/t.old" "$OUT/t.all" | awk '{ w[NR] = $1; c[NR] = $2 + $3 }
+        END { printf "%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f", w[1], c[1], w[3] - w[2], c[3] - c[2], w[2], w[3] }')
+    if [ $r = 0 ]; then echo "warm-up (wall, cpu: archive; all - old; old; all): $line"
+    else printf '%s\n' "$line" >>"$OUT/rounds.tsv"; echo "round $r (wall, cpu: archive; all - old; old; all): $line"; fi
     r=$((r + 1))
 done
 med() { cut -f"$1" "$OUT/rounds.tsv" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-a=$(med 1); o=$(med 2); l=$(med 3)
-awk -v a="$a" -v o="$o" -v l="$l" -v j="$J" 'BEGIN {
-    ra = 100000 / a; m = l - o; rm = m > 0 ? 100000 / m : 0
-    printf "threads %d, medians: archive query %.2f s, in memory all %.2f s - old %.2f s = %.2f s\n", j, a, l, o, m
-    printf "archive: %.0f new docs/s; in memory: %.0f new docs/s; ratio %.0f %%\n", ra, rm, rm ? 100 * ra / rm : 0
+aw=$(med 1); ac=$(med 2); mw=$(med 3); mc=$(med 4)
+awk -v aw="$aw" -v ac="$ac" -v mw="$mw" -v mc="$mc" -v j="$J" 'BEGIN {
+    printf "threads %d, medians over rounds for 100,000 new documents:\n", j
+    printf "  archive query:  %.2f s wall (%.0f docs/s), %.2f s CPU (%.1f us/doc)\n", aw, 1e5 / aw, ac, ac * 10
+    printf "  in memory:      %.2f s wall (%.0f docs/s), %.2f s CPU (%.1f us/doc)\n", mw, mw > 0 ? 1e5 / mw : 0, mc, mc * 10
+    printf "  archive rate / in-memory rate: %.0f %% (wall), %.0f %% (CPU)\n", aw > 0 ? 100 * mw / aw : 0, ac > 0 ? 100 * mc / ac : 0
 }'
 rm -f "$OUT/kept.tmp"

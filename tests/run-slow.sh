@@ -65,6 +65,12 @@ isa_equal "cjk" "$here/data/cjk.jsonl"
 
 determinism "sample" "$here/../datasets/sample/news.jsonl"
 determinism "cjk" "$here/data/cjk.jsonl"
+# Against a persistent index (read mode, so every run sees the same one):
+# archived matches are found during the parallel sketching, by any thread.
+sh "$here/archive-input.sh" 4000 31 >"$tmp/arch.jsonl"
+head -n 2000 "$tmp/arch.jsonl" >"$tmp/half.jsonl"
+"$prog" dedup -q --index="$tmp/detix" "$tmp/half.jsonl" >/dev/null
+determinism "generated, against an index" "$tmp/arch.jsonl" --index="$tmp/detix" --index-mode=read
 
 # A 100 MB single line: one record, processed, kept.
 python3 -c "
