@@ -109,7 +109,7 @@ for line in sys.stdin:
         done
     fi
     "$BA" "$OUT/old.nul" "$OUT/new.nul" "$OUT/ix" "$J" "$RUNS" | tee "$OUT/library.txt"
-    grep '^round' "$OUT/library.txt" | awk -v j="$J" '{ aw[NR] = $4; ac[NR] = $7; mw[NR] = $12; mc[NR] = $15 }
+    grep '^round' "$OUT/library.txt" | awk -v j="$J" '{ aw[NR] = $4; ac[NR] = $7; mw[NR] = $13; mc[NR] = $16 }
         END {
             n = NR; m = int((n + 1) / 2)
             # medians: sort each column (n is small)
