@@ -39,7 +39,7 @@ PROG := $(BUILD)/wiredup
 
 SHARED ?= $(abspath ../shared/datasets)
 
-.PHONY: all setup demo check test test-san unit cli-tests eval bench install uninstall clean help
+.PHONY: all setup demo check test test-san unit cli-tests eval bench bench-index install uninstall clean help
 .DEFAULT_GOAL := all
 
 all: $(PROG) $(LIBSO)
@@ -111,6 +111,14 @@ test: check
 eval: $(PROG)
 	@s=0; sh bench/eval.sh $(PROG) "$(SHARED)/syndication-dev" || s=$$?; \
 	sh bench/eval-heldout.sh $(PROG) "$(SHARED)/reuters21578" || s=$$?; exit $$s
+
+## bench-index: querying a 1,000,000-document persistent index vs in memory (PERFORMANCE.md)
+bench-index: $(PROG) $(BUILD)/bench-archive
+	@sh bench/archive.sh $(PROG) "$(SHARED)"
+
+# Library-level query timer (bench/archive_query.c): the public header only.
+$(BUILD)/bench-archive: bench/archive_query.c $(LIBA)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LIBS)
 
 ## bench: throughput benchmark (see PERFORMANCE.md)
 bench: $(PROG) $(BUILD)/bench-stages

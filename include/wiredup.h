@@ -92,7 +92,11 @@ typedef enum wd_status {
     WD_E_NOMEM = -2,       /* memory allocation failed */
     WD_E_STATE = -3,       /* the handle failed earlier and refuses work */
     WD_E_LIMIT = -4,       /* a size limit was reached (documents, shingles) */
-    WD_E_UNSUPPORTED = -5  /* feature not available in this build or CPU */
+    WD_E_UNSUPPORTED = -5, /* feature not available in this build or CPU */
+    WD_E_IO = -20,         /* archive: the system refused (missing index, permissions,
+                              read-only file system, disk full, I/O error) */
+    WD_E_MISMATCH = -21,   /* archive: built with other parameters or another format */
+    WD_E_CORRUPT = -22     /* archive: not an index, damaged, or verify found a fault */
 } wd_status;
 
 /* A static, human-readable description of a status code. Never NULL. */
@@ -284,6 +288,14 @@ typedef struct wd_match {
     unsigned shingles;         /* distinct shingles of this document that were sketched
                                   (template shingles left out, see template_share) */
     unsigned empty;            /* 1 when the document has no token */
+    /* With an archive attached (wd_index_attach_archive): the archived
+     * document it matches best, found with the same rules as in memory
+     * (exact hash first; else the verified band candidate with the highest
+     * estimated Jaccard, the earliest among equals). */
+    wd_match_kind archived_kind; /* WD_MATCH_NONE: no archived duplicate */
+    uint64_t archived_doc;     /* its number in the archive */
+    float archived_jaccard;    /* estimated Jaccard with it (1 for exact) */
+    float archived_containment;/* estimated containment (1 for exact) */
 } wd_match;
 
 /* One verified pair, reported in the order pairs are found. */
@@ -391,6 +403,111 @@ int wd_index_similarity(const wd_index *ix, uint64_t a, uint64_t b,
  * an index without a window. Everything before it can be forgotten by the
  * caller (uniq drops its records for kept documents below it). */
 uint64_t wd_index_window_start(const wd_index *ix);
+
+/* ---------------------------------------------------------------------------
+ * The archive: a persistent index on disk (LMDB)
+ *
+ * An archive is a directory holding the exact hashes, signatures, LSH band
+ * buckets and ids of documents added by earlier runs, and the parameters
+ * they were built with. Attached to an index, it makes wd_index_add() look
+ * every new document up among the archived ones (wd_match.archived_*).
+ * Documents are added to it in batches: begin, put..., commit; a batch is
+ * one transaction, so a crash leaves the archive as the last commit left
+ * it. Readers and one writer, in any processes, may use an archive at once;
+ * a reader sees the archive as of its open (or the handle's last commit).
+ * SimHash indexes cannot be archived (WD_E_UNSUPPORTED).
+ * ------------------------------------------------------------------------- */
+typedef struct wd_archive wd_archive;
+
+typedef enum wd_archive_mode {
+    WD_ARCHIVE_READ = 0,       /* query only; the archive must exist; never modified */
+    WD_ARCHIVE_WRITE = 1       /* query and add; created when absent */
+} wd_archive_mode;
+
+/*
+ * Opens the archive in directory path. *p gives the parameters it must have
+ * been built with (shingling, signature size, sketch, seed, and bands/rows
+ * when set; bands == rows == 0 takes the archive's, or for a new archive
+ * those wd_index_create would choose). A mismatch is WD_E_MISMATCH with a
+ * message naming both settings ("index was built with shingle word:5, asked
+ * word:3"). p may be NULL in read mode: any archive is accepted (for
+ * stats, verify, export). On failure *out is NULL and err (may be NULL)
+ * holds a one-line message without the path.
+ */
+int wd_archive_open(const char *path, wd_archive_mode mode, const wd_params *p,
+                    wd_archive **out /* OUT */, char *err, size_t errlen);
+
+/* Closes it; an open batch is discarded. NULL is allowed. */
+void wd_archive_close(wd_archive *a);
+
+/* The message of the last failure ("" when none). */
+const char *wd_archive_errmsg(const wd_archive *a);
+
+/* Copies the archive's LSH shape into p->bands and p->rows, so an index
+ * created from p computes the same band keys. */
+void wd_archive_shape(const wd_archive *a, wd_params *p /* IN/OUT */);
+
+/* Documents committed, as of the open or the last commit. */
+uint64_t wd_archive_count(const wd_archive *a);
+
+/*
+ * Attaches a to ix: from now on wd_index_add() looks every document up in
+ * a (in the parallel sketching phase, one reader per thread) and keeps its
+ * exact hash for wd_archive_put(). In leader mode an archived match counts
+ * as an earlier leader, preferred over an in-memory one of equal
+ * similarity: the document then joins no in-memory cluster. ix must be
+ * empty and built with the archive's parameters (WD_E_MISMATCH), without
+ * template_share or a window (WD_E_INVALID, see wd_archive_errmsg); a must
+ * outlive ix and serve only it.
+ */
+int wd_index_attach_archive(wd_index *ix, wd_archive *a);
+
+/* The id of archived document doc (pointing into the map: valid until the
+ * next commit or close) and its distinct shingles (shingles may be NULL).
+ * Needs an attached index. WD_E_INVALID when there is no such document. */
+int wd_archive_id(wd_archive *a, uint64_t doc, const char **id /* OUT */, size_t *len /* OUT */,
+                  unsigned *shingles /* OUT, or NULL */);
+
+/* Estimated Jaccard and containment between document d of the attached
+ * index and archived document doc (0 and 0 when d is empty). */
+int wd_archive_similarity(wd_archive *a, const wd_index *ix, uint64_t d, uint64_t doc,
+                          double *jaccard /* OUT */, double *containment /* OUT */);
+
+/* Adding: begin a batch (waits for any other writer), put documents of the
+ * attached index by number with their ids, commit. Empty documents are
+ * refused (WD_E_INVALID): they are never duplicates, so a rerun would store
+ * them twice. On a failed commit nothing of the batch is kept and the
+ * handle refuses further batches (WD_E_STATE). */
+int wd_archive_begin(wd_archive *a);
+int wd_archive_put(wd_archive *a, const wd_index *ix, uint64_t d, const char *id, size_t id_len);
+int wd_archive_commit(wd_archive *a);
+void wd_archive_abort(wd_archive *a);
+
+typedef struct wd_archive_stats {
+    uint64_t docs;             /* committed documents */
+    uint64_t exact;            /* distinct exact hashes */
+    uint64_t band_entries;     /* (band key, document) pairs */
+    uint64_t band_keys;        /* distinct band keys */
+    uint64_t file_bytes;       /* size of data.mdb */
+    uint64_t used_bytes;       /* pages in use (the file never shrinks) */
+    unsigned format;           /* on-disk format version */
+    wd_params params;          /* stored parameters (threshold etc. left default) */
+    char created_by[32];       /* wiredup version that created it */
+} wd_archive_stats;
+
+int wd_archive_stats_get(wd_archive *a, wd_archive_stats *out /* OUT */);
+
+/* Checks every record, exact entry, band entry and filter bit of the
+ * newest snapshot: WD_OK, or WD_E_CORRUPT with the first fault and the
+ * number of faults in wd_archive_errmsg(). */
+int wd_archive_verify(wd_archive *a);
+
+/* Writes every document in number order, one line each through write:
+ * jsonl 0: id<TAB>shingles<TAB>hash (id escaped \t \n \r \\), 1:
+ * {"id":...,"shingles":N,"hash":"hex"}. A non-zero return of write stops
+ * the export and is returned. */
+typedef int (*wd_write_fn)(void *ctx, const char *buf, size_t len);
+int wd_archive_export(wd_archive *a, int jsonl, wd_write_fn write, void *ctx);
 
 /* ---------------------------------------------------------------------------
  * Scoring a clustering against ground truth

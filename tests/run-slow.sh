@@ -5,6 +5,7 @@
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
 #   - uniq: trickling input, and bounded memory with --window;
+#   - the persistent index: kill -9 and rerun, writer and reader at once;
 #   - shared data (../shared/datasets), when present: determinism on the
 #     real syndication-dev corpus and the accuracy gates of `make eval`
 #     (dev set and held-out set).
@@ -67,6 +68,12 @@ isa_equal "cjk" "$here/data/cjk.jsonl"
 
 determinism "sample" "$here/../datasets/sample/news.jsonl"
 determinism "cjk" "$here/data/cjk.jsonl"
+# Against a persistent index (read mode, so every run sees the same one):
+# archived matches are found during the parallel sketching, by any thread.
+sh "$here/archive-input.sh" 4000 31 >"$tmp/arch.jsonl"
+head -n 2000 "$tmp/arch.jsonl" >"$tmp/half.jsonl"
+"$prog" dedup -q --index="$tmp/detix" "$tmp/half.jsonl" >/dev/null
+determinism "generated, against an index" "$tmp/arch.jsonl" --index="$tmp/detix" --index-mode=read
 
 # A 100 MB single line: one record, processed, kept.
 python3 -c "
@@ -126,6 +133,29 @@ uniq_template() {
     done
     ok "$name: uniq --template-share identical for 4 thread/batch settings"
 }
+# The persistent index: kill -9 at random moments, then a writer and a
+# reader process on one index at once.
+if sh "$here/archive-crash.sh" "$prog"; then ok "index: kill -9 and rerun"; else bad "index: kill -9 and rerun"; fi
+if sh "$here/archive-concurrent.sh" "$prog"; then ok "index: writer and reader processes"; else bad "index: writer and reader processes"; fi
+# A read-only index directory: write mode fails clearly and changes nothing
+# (root ignores permissions, so only another user can test it).
+if [ "$(id -u)" != 0 ]; then
+    printf 'a story about the harbour strike on monday\n' >"$tmp/ro.txt"
+    printf 'another story about the mine rescue teams today\n' >"$tmp/ro2.txt"
+    "$prog" dedup -q --index="$tmp/ro" "$tmp/ro.txt" >/dev/null
+    "$prog" index export "$tmp/ro" >"$tmp/ro.before"
+    chmod a-w "$tmp/ro" "$tmp/ro/data.mdb"
+    "$prog" dedup -q --index="$tmp/ro" "$tmp/ro2.txt" >/dev/null 2>"$tmp/ro.err"; st=$?
+    chmod u+w "$tmp/ro" "$tmp/ro/data.mdb"
+    "$prog" index export "$tmp/ro" >"$tmp/ro.after"
+    if [ $st -ne 0 ] && [ -s "$tmp/ro.err" ] && cmp -s "$tmp/ro.before" "$tmp/ro.after"; then
+        ok "index: read-only directory is a clear error"
+    else
+        bad "index: read-only directory (exit $st)"; cat "$tmp/ro.err"
+    fi
+else
+    skipped "index: read-only directory (running as root, which ignores permissions)"
+fi
 
 if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"

@@ -77,6 +77,9 @@ typedef struct dedup_opts {
     char *keep_list;            /* priority: comma-separated values, owned */
     const char *explain_path;   /* --explain */
     unsigned long batch;        /* records per batch */
+    const char *index_path;     /* --index: the archive, or NULL */
+    int index_write;            /* --index-mode=write: add the kept documents */
+    unsigned long index_batch;  /* documents per archive transaction */
 } dedup_opts;
 
 /* One record that reached the index (skipped ones never do). */
@@ -99,6 +102,9 @@ typedef struct rec {
     uint64_t partner;   /* best verified partner (either side), if pkind */
     float pj, pc;       /* its estimated Jaccard and containment */
     uint8_t pkind;      /* wd_match_kind of that pair; NONE: no pair */
+    uint8_t akind;      /* wd_match_kind of its best archived match; NONE: none */
+    uint64_t adoc;      /* that archived document */
+    float aj, ac;       /* its estimated Jaccard and containment */
 } rec;
 
 typedef struct dedup_run {
@@ -116,11 +122,18 @@ typedef struct dedup_run {
     char numbuf[2][24]; /* ids of id-less records: two may be live at once */
     uint64_t records_in, skipped, errors, bytes;
     progress pg;        /* on stderr when it is a terminal */
+    wd_archive *arch;   /* --index, or NULL */
+    uint64_t *arch_of;  /* per cluster root: the member whose archived match names
+                           the cluster's archived document, or NO_ARCH (--index) */
+    wd_buf aname;       /* "archive:" + an archived id */
 } dedup_run;
+
+#define NO_ARCH UINT64_MAX
 
 enum {
     O_OUTPUT = 1, O_CLUSTERS, O_PAIRS,
-    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP
+    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP,
+    O_INDEX, O_INDEX_MODE, O_INDEX_BATCH
 };
 
 static const cli_opt dedup_tab[] = {
@@ -135,6 +148,13 @@ static const cli_opt dedup_tab[] = {
     { O_BATCH, 0, "batch", "N", "records per batch; never changes results (default: 4096)" },
     { O_QUIET, 'q', "quiet", NULL, "no progress bar (shown only when stderr is a terminal)" },
     { O_HELP, 'h', "help", NULL, "show this help" },
+    { 0, 0, NULL, NULL, NULL }
+};
+
+static const cli_opt archive_tab[] = {
+    { O_INDEX, 0, "index", "PATH", "persistent index (a directory): also find copies of archived documents, then archive the kept ones" },
+    { O_INDEX_MODE, 0, "index-mode", "MODE", "write (create when absent; add kept documents) or read (query only, must exist) (default: write)" },
+    { O_INDEX_BATCH, 0, "index-batch", "N", "documents per index transaction (default: 65536)" },
     { 0, 0, NULL, NULL, NULL }
 };
 
@@ -153,11 +173,19 @@ static void dedup_help(void)
     cli_print_options(stdout, cli_engine_tab);
     printf("\nIndex options:\n");
     cli_print_options(stdout, cli_index_tab);
+    printf("\nPersistent index options:\n");
+    cli_print_options(stdout, archive_tab);
+    printf("\nWith --index, a cluster any of whose records copies an archived document\n"
+           "keeps none of them; outputs name that document 'archive:ID' (its stored id).\n"
+           "Write mode then adds the kept records, in input order, after the outputs\n"
+           "are written (empty documents are not stored). See 'wiredup index'.\n");
     printf("\nA bad record (malformed JSON, a missing or non-string text field) is\n"
            "reported as 'wiredup: error: FILE:LINE: what'. Empty documents and invalid\n"
            "UTF-8 are not errors: see 'Text rules' in wiredup(1).\n\n"
-           "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
-           "            4 internal or resource error (out of memory, write failure).\n");
+           "Exit codes: 0 ok, 2 usage error (also: --index built with other parameters),\n"
+           "            3 bad or unreadable input (also: a missing or damaged index),\n"
+           "            4 internal or resource error (out of memory, write failure,\n"
+           "            an index that cannot be written: the index stays as it was).\n");
 }
 
 static int bad_value(const char *opt, const char *val, const char *want)
@@ -204,6 +232,16 @@ static int on_opt(void *ctx, int id, const char *v)
         break;
     case O_EXPLAIN: o->explain_path = v; break;
     case O_QUIET: o->quiet = 1; break;
+    case O_INDEX: o->index_path = v; break;
+    case O_INDEX_MODE:
+        if (!strcmp(v, "write")) o->index_write = 1;
+        else if (!strcmp(v, "read")) o->index_write = 0;
+        else return bad_value("index-mode", v, "write or read");
+        break;
+    case O_INDEX_BATCH:
+        if (cli_uint(v, 1, 1UL << 30, &u)) return bad_value("index-batch", v, "1 to 1073741824");
+        o->index_batch = u;
+        break;
     case O_BATCH:
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
         o->batch = u;
@@ -466,6 +504,10 @@ static int run_inputs(dedup_run *R, wd_index *ix)
                 rec *r = &R->recs[R->nrecs - nd + i];
                 r->kind = (uint8_t)m[i].kind;
                 r->shingles = m[i].shingles;
+                r->akind = (uint8_t)m[i].archived_kind;
+                r->adoc = m[i].archived_doc;
+                r->aj = m[i].archived_jaccard;
+                r->ac = m[i].archived_containment;
             }
         }
     }
@@ -554,9 +596,65 @@ static double sim_to_kept(wd_index *ix, uint64_t d, uint64_t k)
     return j;
 }
 
-/* Writes record r as a JSON object with the cluster fields added. */
+/* "archive:ID" for archived document adoc, in R->aname (valid until the
+ * next call). */
+static const char *arch_doc_name(dedup_run *R, uint64_t adoc, int *len)
+{
+    const char *id;
+    size_t n;
+    if (wd_archive_id(R->arch, adoc, &id, &n, NULL)) {
+        id = "?"; /* cannot happen: the document is in the snapshot that found it */
+        n = 1;
+    }
+    size_t at;
+    R->aname.len = 0;
+    if (wd_buf_append(&R->aname, "archive:", 8, &at) || wd_buf_append(&R->aname, id, n, &at) ||
+        R->aname.len > INT32_MAX) {
+        *len = 1;
+        return "?";
+    }
+    *len = (int)R->aname.len;
+    return R->aname.data;
+}
+
+/* The archived document a cluster copies, or NO_ARCH. */
+static uint64_t cluster_adoc(const dedup_run *R, uint64_t root)
+{
+    if (!R->arch_of || R->arch_of[root] == NO_ARCH) return NO_ARCH;
+    return R->recs[R->arch_of[root]].adoc;
+}
+
+/* Estimated Jaccard of d with archived document adoc. */
+static double sim_to_archived(dedup_run *R, wd_index *ix, uint64_t d, uint64_t adoc)
+{
+    double j = 0.0, c;
+    wd_archive_similarity(R->arch, ix, d, adoc, &j, &c);
+    return j;
+}
+
+/*
+ * --index: a cluster any of whose records matches an archived document is a
+ * copy of it, and the member with the best archived match (the earliest
+ * among equals) names that document. arch_of[root] = that member.
+ */
+static int mark_archived(dedup_run *R, const uint64_t *cl)
+{
+    R->arch_of = malloc((R->nrecs ? R->nrecs : 1) * sizeof *R->arch_of);
+    if (!R->arch_of) return -1;
+    for (uint64_t d = 0; d < R->nrecs; d++) R->arch_of[d] = NO_ARCH;
+    for (uint64_t d = 0; d < R->nrecs; d++) {
+        const rec *r = &R->recs[d];
+        uint64_t *m = &R->arch_of[cl[d]];
+        if (r->akind != WD_MATCH_NONE && (*m == NO_ARCH || r->aj > R->recs[*m].aj)) *m = d;
+    }
+    return 0;
+}
+
+/* Writes record r as a JSON object with the cluster fields added; an (alen
+ * bytes), when not NULL, names the archived document its cluster copies. */
 static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
-                            const rec *first, const rec *kept, double sim)
+                            const rec *first, const rec *kept, double sim,
+                            const char *an, int alen)
 {
     const char *raw = R->in[r->input].data + r->off;
     const char term = R->fmt[r->input] == WD_FMT_NUL ? '\0' : '\n';
@@ -569,14 +667,16 @@ static void write_annotated(dedup_run *R, wd_out *o, wd_buf *tmp, const rec *r,
     const char *id = rec_id(R, r, 0, &len);
     cli_write_object_open(o, tmp, raw, r->len, r->json, id, (size_t)len);
     tmp->len = 0;
-    id = rec_id(R, first, 0, &len);
+    id = an ? an : rec_id(R, first, 0, &len);
+    if (an) len = alen;
     wd_json_quote(id, (size_t)len, tmp);
     wd_out_write(o, "\"cluster\":", 10);
     wd_out_write(o, tmp->data, tmp->len);
-    if (kept == r) wd_out_write(o, ",\"dup_of\":null", 14);
+    if (kept == r && !an) wd_out_write(o, ",\"dup_of\":null", 14);
     else {
         tmp->len = 0;
-        id = rec_id(R, kept, 0, &len);
+        id = an ? an : rec_id(R, kept, 0, &len);
+        if (an) len = alen;
         wd_json_quote(id, (size_t)len, tmp);
         wd_out_write(o, ",\"dup_of\":", 10);
         wd_out_write(o, tmp->data, tmp->len);
@@ -591,19 +691,32 @@ static void write_explain(dedup_run *R, wd_out *o, wd_buf *tmp, const uint64_t *
     static const char *sketch[] = { "minhash", "oph", "simhash" };
     for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(o); d++) {
         const rec *r = &R->recs[d];
-        if (r->pkind == WD_MATCH_NONE) continue; /* alone in its cluster */
+        /* With --index a record matching an archived document is explained
+         * by that match, and a copy's cluster and kept record are the
+         * archived document. */
+        const int direct = r->akind != WD_MATCH_NONE;
+        if (r->pkind == WD_MATCH_NONE && !direct) continue; /* alone in its cluster */
         const rec *m = &R->recs[r->partner];
-        uint64_t k = kept[cl[d]];
-        double shared = r->pkind == WD_MATCH_EXACT
+        const uint64_t k = kept[cl[d]], adoc = cluster_adoc(R, cl[d]);
+        unsigned mshingles = m->shingles;
+        const wd_match_kind kind = direct ? r->akind : r->pkind;
+        const double j = direct ? r->aj : r->pj, c = direct ? r->ac : r->pc;
+        if (direct) {
+            const char *id;
+            size_t n;
+            if (wd_archive_id(R->arch, r->adoc, &id, &n, &mshingles)) mshingles = 0;
+        }
+        double shared = kind == WD_MATCH_EXACT
                             ? r->shingles
-                            : r->pj * ((double)r->shingles + m->shingles) / (1.0 + r->pj);
-        const struct { const char *name; const rec *who; } f[] = {
-            { "{\"id\":", r }, { ",\"cluster\":", &R->recs[cl[d]] }, { ",\"kept\":", &R->recs[k] },
-            { ",\"matched\":", m },
+                            : j * ((double)r->shingles + mshingles) / (1.0 + j);
+        const struct { const char *name; const rec *who; uint64_t adoc; } f[] = {
+            { "{\"id\":", r, NO_ARCH }, { ",\"cluster\":", &R->recs[cl[d]], adoc },
+            { ",\"kept\":", &R->recs[k], adoc }, { ",\"matched\":", m, direct ? r->adoc : NO_ARCH },
         };
         for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
             int len;
-            const char *id = rec_id(R, f[i].who, 0, &len);
+            const char *id = f[i].adoc != NO_ARCH ? arch_doc_name(R, f[i].adoc, &len)
+                                                  : rec_id(R, f[i].who, 0, &len);
             tmp->len = 0;
             wd_json_quote(id, (size_t)len, tmp);
             wd_out_printf(o, "%s%.*s", f[i].name, (int)tmp->len, tmp->data);
@@ -611,9 +724,9 @@ static void write_explain(dedup_run *R, wd_out *o, wd_buf *tmp, const uint64_t *
         wd_out_printf(o, ",\"status\":\"%s\",\"method\":\"%s\",\"jaccard\":%.4f,"
                          "\"containment\":%.4f,\"shared_shingles\":%.0f,\"shingles\":%u,"
                          "\"matched_shingles\":%u}\n",
-                      k == d ? "kept" : "dropped",
-                      r->pkind == WD_MATCH_EXACT ? "exact" : sketch[p->sketch], r->pj, r->pc,
-                      shared, r->shingles, m->shingles);
+                      k == d && adoc == NO_ARCH ? "kept" : "dropped",
+                      kind == WD_MATCH_EXACT ? "exact" : sketch[p->sketch], j, c,
+                      shared, r->shingles, mshingles);
     }
 }
 
@@ -651,8 +764,16 @@ static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const u
     wd_buf tmp = {0};
     wd_out *o = &R->out[OUT_CLUSTERS];
     for (uint64_t d = 0; o->f && d < R->nrecs && !wd_out_closed_pipe(o); d++) {
+        const uint64_t adoc = cluster_adoc(R, cl[d]);
         put_tsv_id(R, o, d);
         wd_out_write(o, "\t", 1);
+        if (adoc != NO_ARCH) {
+            int len;
+            const char *an = arch_doc_name(R, adoc, &len);
+            put_tsv(o, an, len);
+            wd_out_printf(o, "\t%.4f\n", sim_to_archived(R, ix, d, adoc));
+            continue;
+        }
         put_tsv_id(R, o, cl[d]);
         wd_out_printf(o, "\t%.4f\n", sim_to_kept(ix, d, kept[cl[d]]));
     }
@@ -665,15 +786,33 @@ static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const u
         wd_out_printf(o, "\t%.4f\t%.4f\t%s\n", pr->jaccard, pr->containment,
                       pr->kind == WD_MATCH_EXACT ? "exact" : "near");
     }
+    /* --index: then each record's best archived match, in input order */
+    for (uint64_t d = 0; o->f && R->arch && d < R->nrecs && !wd_out_closed_pipe(o); d++) {
+        const rec *r = &R->recs[d];
+        if (r->akind == WD_MATCH_NONE) continue;
+        int len;
+        const char *an = arch_doc_name(R, r->adoc, &len);
+        put_tsv(o, an, len);
+        wd_out_write(o, "\t", 1);
+        put_tsv_id(R, o, d);
+        wd_out_printf(o, "\t%.4f\t%.4f\t%s\n", r->aj, r->ac,
+                      r->akind == WD_MATCH_EXACT ? "exact" : "near");
+    }
     if (R->out[OUT_EXPLAIN].f)
         write_explain(R, &R->out[OUT_EXPLAIN], &tmp, cl, kept, wd_index_params(ix));
     o = &R->out[OUT_RECORDS];
     for (uint64_t d = 0; d < R->nrecs && !wd_out_closed_pipe(o); d++) {
         const rec *r = &R->recs[d];
-        uint64_t k = kept[cl[d]];
-        if (R->o.annotate) {
-            write_annotated(R, o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim_to_kept(ix, d, k));
-        } else if (k == d) {
+        uint64_t k = kept[cl[d]], adoc = cluster_adoc(R, cl[d]);
+        if (R->o.annotate && adoc != NO_ARCH) {
+            double sim = sim_to_archived(R, ix, d, adoc);
+            int len;
+            const char *an = arch_doc_name(R, adoc, &len);
+            write_annotated(R, o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim, an, len);
+        } else if (R->o.annotate) {
+            write_annotated(R, o, &tmp, r, &R->recs[cl[d]], &R->recs[k], sim_to_kept(ix, d, k),
+                            NULL, 0);
+        } else if (k == d && adoc == NO_ARCH) {
             char term = R->fmt[r->input] == WD_FMT_NUL ? '\0' : '\n';
             wd_out_write(o, R->in[r->input].data + r->off, r->len);
             wd_out_write(o, &term, 1);
@@ -694,25 +833,85 @@ static int write_outputs(dedup_run *R, wd_index *ix, const uint64_t *cl, const u
 
 static void print_stats(dedup_run *R, const uint64_t *cl, const wd_params *p, double secs)
 {
-    uint64_t kept = 0, exact = 0, clusters = 0;
+    uint64_t kept = 0, exact = 0, clusters = 0, copies = 0;
     uint64_t *size = calloc(R->nrecs ? R->nrecs : 1, sizeof *size);
     for (uint64_t d = 0; d < R->nrecs; d++) {
-        kept += cl[d] == d;  /* one kept record per cluster, whichever it is */
+        int copy = cluster_adoc(R, cl[d]) != NO_ARCH;
+        copies += copy;
+        kept += cl[d] == d && !copy;  /* one kept record per cluster, whichever it is */
         exact += R->recs[d].kind == WD_MATCH_EXACT;
         if (size && ++size[cl[d]] == 2) clusters++;
     }
     free(size);
+    char arch[64] = ""; /* only with --index, so other runs print what they did */
+    if (R->arch)
+        snprintf(arch, sizeof arch, "\"archived_copies\":%llu,", (unsigned long long)copies);
     fprintf(stderr,
             "{\"records_in\":%llu,\"kept\":%llu,\"duplicates\":%llu,\"exact_duplicates\":%llu,"
-            "\"skipped\":%llu,\"errors\":%llu,\"clusters\":%llu,\"bytes\":%llu,\"bands\":%u,"
+            "\"skipped\":%llu,\"errors\":%llu,\"clusters\":%llu,%s\"bytes\":%llu,\"bands\":%u,"
             "\"rows\":%u,\"threads\":%u,"
             "\"seconds\":%.3f,\"mb_per_s\":%.1f}\n",
             (unsigned long long)R->records_in, (unsigned long long)kept,
             (unsigned long long)(R->nrecs - kept), (unsigned long long)exact,
             (unsigned long long)R->skipped, (unsigned long long)R->errors,
-            (unsigned long long)clusters, (unsigned long long)R->bytes, p->bands, p->rows,
+            (unsigned long long)clusters, arch, (unsigned long long)R->bytes, p->bands, p->rows,
             p->threads, secs,
             secs > 0 ? R->bytes / 1e6 / secs : 0.0);
+}
+
+/* --index: opens the archive and takes its LSH shape into p, so the index
+ * computes the band keys stored there. An exit code or 0. */
+static int open_archive(dedup_run *R, wd_params *p)
+{
+    char err[512];
+    wd_archive_mode mode = R->o.index_write ? WD_ARCHIVE_WRITE : WD_ARCHIVE_READ;
+    int st = wd_archive_open(R->o.index_path, mode, p, &R->arch, err, sizeof err);
+    if (st) {
+        cli_error("%s: %s", R->o.index_path, err[0] ? err : wd_strerror(st));
+        return st == WD_E_MISMATCH || st == WD_E_UNSUPPORTED || st == WD_E_INVALID ? WD_EXIT_USAGE
+             : st == WD_E_IO || st == WD_E_CORRUPT                                 ? WD_EXIT_INPUT
+                                                                                   : WD_EXIT_INTERNAL;
+    }
+    wd_archive_shape(R->arch, p);
+    return 0;
+}
+
+/*
+ * --index in write mode, after the outputs are written: adds the kept
+ * records of clusters that copy nothing archived, in input order, in
+ * transactions of --index-batch documents. Empty documents are left out:
+ * never duplicates, a rerun would store them again. A kill between two
+ * commits leaves whole batches; rerunning the input finds them archived and
+ * adds the rest.
+ */
+static int archive_kept(dedup_run *R, wd_index *ix, const uint64_t *cl, const uint64_t *kept)
+{
+    int st = WD_OK, open = 0;
+    uint64_t added = 0;
+    for (uint64_t d = 0; d < R->nrecs && !st; d++) {
+        const rec *r = &R->recs[d];
+        if (kept[cl[d]] != d || cluster_adoc(R, cl[d]) != NO_ARCH || r->bad || !r->shingles)
+            continue;
+        if (!open && (st = wd_archive_begin(R->arch))) break;
+        open = 1;
+        int len;
+        const char *id = rec_id(R, r, 0, &len);
+        if ((st = wd_archive_put(R->arch, ix, d, id, (size_t)len))) break;
+        if (++added % R->o.index_batch == 0) {
+            open = 0;
+            st = wd_archive_commit(R->arch);
+        }
+    }
+    if (!st && open) {
+        open = 0;
+        st = wd_archive_commit(R->arch);
+    }
+    if (!st) return WD_EXIT_OK;
+    if (open) wd_archive_abort(R->arch);
+    const char *msg = wd_archive_errmsg(R->arch);
+    cli_error("%s: cannot add to the index (committed batches are kept): %s",
+              R->o.index_path, msg[0] ? msg : wd_strerror(st));
+    return WD_EXIT_INTERNAL;
 }
 
 int cmd_dedup(int argc, char **argv)
@@ -726,14 +925,23 @@ int cmd_dedup(int argc, char **argv)
     corpus_opts_default(&o->in);
     o->out_path = "-";
     o->batch = 4096;
+    o->index_write = 1;
+    o->index_batch = 65536;
     int nops = 0;
-    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, corpus_tab, cli_engine_tab, cli_index_tab, NULL }, argc, argv,
-                       on_opt, o, &nops);
+    int rc = cli_parse((const cli_opt *const[]){ dedup_tab, corpus_tab, cli_engine_tab,
+                                                 cli_index_tab, archive_tab, NULL },
+                       argc, argv, on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if ((rc = cli_engine_check("dedup", &o->p))) return rc;
+    wd_index *ix = NULL;
 
     static char *stdin_only[] = { "-" };
     char **files = nops ? argv + 1 : stdin_only;
+    if (o->index_path && o->p.template_share > 0.0) { /* before the index is created */
+        cli_error("dedup: --template-share cannot be used with --index: stored signatures "
+                  "must not depend on the rest of the input (see 'wiredup dedup --help')");
+        return WD_EXIT_USAGE;
+    }
     R.nin = nops ? nops : 1;
     R.in = calloc((size_t)R.nin, sizeof *R.in);
     R.fmt = calloc((size_t)R.nin, sizeof *R.fmt);
@@ -752,12 +960,17 @@ int cmd_dedup(int argc, char **argv)
         }
     }
 
-    wd_index *ix = NULL;
+    if (o->index_path && (rc = open_archive(&R, &o->p))) goto done;
     int st = wd_index_create(&o->p, &ix);
+    if (!st && R.arch && (st = wd_index_attach_archive(ix, R.arch)) == WD_E_INVALID) {
+        cli_error("dedup: --index: %s", wd_archive_errmsg(R.arch));
+        rc = WD_EXIT_USAGE;
+        goto free_ix;
+    }
     if (st) {
         cli_error("dedup: %s", wd_strerror(st));
         rc = st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
-        goto done;
+        goto free_ix;
     }
     if (open_outputs(&R)) {
         rc = WD_EXIT_INTERNAL;
@@ -769,13 +982,14 @@ int cmd_dedup(int argc, char **argv)
     if (rc == WD_EXIT_OK) {
         uint64_t *cl = malloc((R.nrecs ? R.nrecs : 1) * sizeof *cl);
         uint64_t *kept = malloc((R.nrecs ? R.nrecs : 1) * sizeof *kept);
-        if (!cl || !kept) {
+        if (!cl || !kept || (R.arch && (wd_index_clusters(ix, cl), mark_archived(&R, cl)))) {
             cli_error("dedup: out of memory");
             rc = WD_EXIT_INTERNAL;
         } else {
             wd_index_clusters(ix, cl);
             choose_kept(&R, cl, kept);
             rc = write_outputs(&R, ix, cl, kept);
+            if (rc == WD_EXIT_OK && R.arch && o->index_write) rc = archive_kept(&R, ix, cl, kept);
             clock_gettime(CLOCK_MONOTONIC, &t1);
             if (o->stats)
                 print_stats(&R, cl, wd_index_params(ix),
@@ -794,6 +1008,9 @@ done:
     (void)ix; /* the process exits next: see WD_DEDUP_FREE_AT_EXIT */
 done:
 #endif
+    wd_archive_close(R.arch); /* always: releases LMDB's reader slots and writer lock */
+    free(R.arch_of);
+    wd_buf_free(&R.aname);
     free(R.in);
     free(R.fmt);
     free(R.recs);

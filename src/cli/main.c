@@ -33,6 +33,7 @@ void cli_warn(const char *fmt, ...)
 int cmd_gen(int argc, char **argv); /* gen.c */
 int cmd_eval(int argc, char **argv); /* eval.c */
 int cmd_tune(int argc, char **argv); /* tune.c */
+int cmd_index(int argc, char **argv); /* index_cmd.c */
 
 static const struct {
     const char *name;
@@ -41,6 +42,7 @@ static const struct {
 } commands[] = {
     { "dedup", cmd_dedup, "cluster near-duplicate documents and keep one of each cluster" },
     { "uniq", cmd_uniq, "stream filter: drop near-duplicates of earlier kept records" },
+    { "index", cmd_index, "stats, verify or export a persistent index (dedup --index)" },
     { "compare", cmd_compare, "show the similarity of two documents" },
     { "score", cmd_score, "score a clustering against ground-truth labels" },
     { "eval", cmd_eval, "cluster a labeled corpus and show scores and the worst mistakes" },
@@ -60,7 +62,7 @@ static void usage(FILE *f)
                "Environment: WIREDUP_ISA=scalar|avx2|avx512|auto forces the SIMD kernels\n"
                "             (results are identical; only speed differs).\n\n"
                "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
-               "            4 internal or resource error (1 is reserved).\n");
+               "            4 internal or resource error (1: 'index verify' found damage).\n");
 }
 
 int main(int argc, char **argv)

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "wiredup.h"
+#include "archive.h"
 #include "features.h"
 #include "window.h"
 #include "template.h"
@@ -70,6 +71,7 @@ struct wd_index {
     int windowed;           /* params.window or window_seconds set */
     wd_window win;          /* leaders in the window (windowed) */
     uint64_t *ekeys;        /* bands: band keys of a leader that leaves */
+    wd_archive *archive;    /* looked up during sketching (archive.c), or NULL */
 };
 
 int wd_index_create(const wd_params *p, wd_index **out)
@@ -407,6 +409,16 @@ static int match_one(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *ke
         m->empty = 1;
         return 0;
     }
+    const wd_archive_hit *ah = ix->archive ? wd_archive_hit_of(ix->archive, d) : NULL;
+    if (ah && ah->kind) {
+        m->archived_kind = ah->kind;
+        m->archived_doc = ah->doc;
+        m->archived_jaccard = (float)ah->jaccard;
+        m->archived_containment = (float)ah->containment;
+        /* Leader mode: an archived document is an earlier leader, and wins
+         * ties, so a copy as good as an in-memory exact one joins it. */
+        if (leader && ah->jaccard >= 1.0) return 0;
+    }
     uint64_t first;
     int rc = ix->windowed ? wd_exact_find(&ix->exact, hash, &first)
                           : wd_exact_add(&ix->exact, hash, d, &first);
@@ -439,6 +451,12 @@ static int match_one(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *ke
         double ct = wd_containment_est(j, nd, cand_nsh(ix, c));
         if (!wd_pair_accept(&ix->p, agree, j, ct)) continue;
         if ((rc = take(ix, d, cand_doc(ix, c), j, ct, leader, &best_j, m))) return rc;
+    }
+    if (leader && ah && ah->kind && ah->jaccard >= best_j) {
+        m->kind = WD_MATCH_NONE; /* joins the archived leader, not an in-memory one */
+        m->best = 0;
+        m->jaccard = m->containment = 0.0f;
+        return 0;
     }
     if (leader && m->kind == WD_MATCH_NEAR)
         return found(ix, m->best, d, m->jaccard, m->containment, WD_MATCH_NEAR);
@@ -481,6 +499,15 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
                             ix->hashes + i * 16, sig, &ix->nsh[slot]);
         ix->status[i] = (signed char)r;
         if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
+    }
+    if (ix->archive) {
+        size_t i0 = c * CHUNK;
+        int r = wd_archive_lookup(ix->archive, (unsigned)(s - ix->scratch), i0, end,
+                                  ix->hashes + i0 * 16, ix->keys + i0 * B,
+                                  ix->sigs + (J->base + i0) * W, ix->nsh + J->base + i0,
+                                  ix->status);
+        for (size_t i = i0; r && i < end; i++)
+            if (!ix->status[i]) ix->status[i] = (signed char)r;
     }
     atomic_store_explicit(&J->ready[c], 1, memory_order_release);
     return 1;
@@ -543,6 +570,7 @@ static int match_all(add_job *J, wd_match *matches)
 static int add_part(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matches)
 {
     int rc = reserve(ix, n);
+    if (!rc && ix->archive) rc = wd_archive_prepare(ix->archive, ix->n, n);
     if (rc) return rc;
 
     add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
@@ -687,4 +715,16 @@ uint64_t wd_index_window_start(const wd_index *ix)
     if (!ix || !ix->windowed) return 0;
     const wd_window *w = &ix->win;
     return w->head == w->tail ? ix->n : w->doc[wd_window_slot(w, w->head)];
+}
+
+const uint32_t *wd_index_doc(const wd_index *ix, uint64_t d, unsigned *shingles)
+{
+    if (d >= ix->n) return NULL;
+    *shingles = ix->nsh[d];
+    return ix->sigs + d * ix->sigw;
+}
+
+void wd_index_set_archive(wd_index *ix, wd_archive *a)
+{
+    ix->archive = a;
 }

@@ -15,6 +15,9 @@ const char *wd_strerror(int status)
     case WD_E_STATE: return "handle refused work after an earlier failure";
     case WD_E_LIMIT: return "size limit reached";
     case WD_E_UNSUPPORTED: return "not supported by this build or CPU";
+    case WD_E_IO: return "the system refused an archive operation";
+    case WD_E_MISMATCH: return "archive built with other parameters";
+    case WD_E_CORRUPT: return "archive damaged or not an index";
     }
     return "unknown status";
 }

@@ -289,11 +289,15 @@ static int params_mismatch(wd_store *s, const wd_store_params *want)
     if (want->bands && (have->bands != want->bands || have->rows != want->rows))
         add_piece(d, sizeof d, "bands %u, rows %u, asked bands %u, rows %u", have->bands,
                   have->rows, want->bands, want->rows);
-    if (want->sketch_probe && have->sketch_probe && have->sketch_probe != want->sketch_probe)
+    /* The probe and the band seed follow from the settings above (and from
+     * how this build treats text): named only when those agree, so that a
+     * changed --seed reads as just that. */
+    const int named = d[0] != 0;
+    if (!named && want->sketch_probe && have->sketch_probe && have->sketch_probe != want->sketch_probe)
         add_piece(d, sizeof d, "another text pipeline (wiredup %s; probe %016llx, this build "
                   "%016llx): rebuild the index", s->created_by[0] ? s->created_by : "?",
                   (unsigned long long)have->sketch_probe, (unsigned long long)want->sketch_probe);
-    if (have->band_seed != want->band_seed)
+    if (!named && have->band_seed != want->band_seed)
         add_piece(d, sizeof d, "band seed %llu, asked %llu",
                   (unsigned long long)have->band_seed, (unsigned long long)want->band_seed);
     if (!d[0]) return 0;
@@ -355,6 +359,14 @@ static inline int filter_may_have(const uint8_t *const *chunk, uint64_t nchunk, 
     if (!nchunk) return 1;
     uint64_t b = filter_block(key, nchunk * FILTER_BLOCKS);
     return filter_test(chunk[b / FILTER_BLOCKS] + FILTER_PAD + (b % FILTER_BLOCKS) * 64, key);
+}
+
+/* Requests the filter block of key into the cache (see the batch lookup). */
+static inline void filter_prefetch(const uint8_t *const *chunk, uint64_t nchunk, uint64_t key)
+{
+    if (!nchunk) return;
+    uint64_t b = filter_block(key, nchunk * FILTER_BLOCKS);
+    __builtin_prefetch(chunk[b / FILTER_BLOCKS] + FILTER_PAD + (b % FILTER_BLOCKS) * 64);
 }
 
 static void readers_reset(wd_store *s)
@@ -1341,11 +1353,18 @@ int wd_store_candidates_batch(wd_store_reader *r, const uint64_t *keys, size_t n
     }
     if (sort_pairs(r->tmp.data, total)) return fail(r->s, WD_E_NOMEM, "out of memory");
 
-    /* (document index, candidate) pairs, one lookup per distinct key. */
+    /* (document index, candidate) pairs, one lookup per distinct key. Each
+     * key's filter block is a cache miss (most keys stop there): they are
+     * requested PREFETCH_AHEAD keys ahead, so the misses overlap. */
+    enum { PREFETCH_AHEAD = 16 };
+    for (size_t i = 0; i < total && i < PREFETCH_AHEAD; i++)
+        filter_prefetch(r->chunk, r->nchunk, r->tmp.data[2 * i]);
     wd_u64s bk = { 0 };
     r->tmp2.len = 0;
     int st = WD_OK;
     for (size_t i = 0; i < total && !st;) {
+        if (i + PREFETCH_AHEAD < total)
+            filter_prefetch(r->chunk, r->nchunk, r->tmp.data[2 * (i + PREFETCH_AHEAD)]);
         size_t j = i + 1;
         while (j < total && r->tmp.data[2 * j] == r->tmp.data[2 * i]) j++;
         bk.len = 0;

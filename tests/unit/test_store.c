@@ -413,8 +413,11 @@ static void test_params_mismatch(void **state)
     q = p;
     q.seed = 7;
     q.band_seed = 7 ^ 0x6c7368ULL;
-    expect_mismatch(path, q, "index was built with seed 24301, asked 7; "
-                             "band seed 7089541, asked 7107439");
+    /* the band seed follows from the seed: not named twice */
+    expect_mismatch(path, q, "index was built with seed 24301, asked 7");
+    q = p;
+    q.band_seed = 7;
+    expect_mismatch(path, q, "index was built with band seed 7089541, asked 7");
     q = p;
     q.sketch = WD_SKETCH_OPH;
     expect_mismatch(path, q, "index was built with sketch minhash, asked oph");
