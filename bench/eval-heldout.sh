@@ -20,15 +20,16 @@
 # repository; without it the evaluation is skipped (exit 0). Exit 1 when a
 # floor is missed, 2 when a step fails.
 
-# Floors: measured P 0.9983, F1 0.9706, ARI 0.9706 (seed 5), minus a
-# margin. The set is deterministic (same bytes for any thread count), so the
-# margin is not run-to-run noise: it covers what another draw of the same
-# model gives (seeds 5-8: F1 0.970-0.976) and lets a deliberate engine
+# Floors: measured P 0.9989, F1 0.9874, ARI 0.9874 (seed 5, after the text
+# repairs; 0.9706 before them), minus a margin. The set is deterministic
+# (same bytes for any thread count), so the margin is not run-to-run noise:
+# it covers what another draw of the same model gives (seeds 5-8 spread
+# over about 0.006 of F1) and lets a deliberate engine
 # change trade a little recall (0.02 of F1 is about 110 of the ~5,400 true
 # pairs) without a red gate, while a real regression on unseen edits shows.
 MIN_P=0.99
-MIN_F1=0.95
-MIN_ARI=0.95
+MIN_F1=0.965
+MIN_ARI=0.965
 SEED=5
 DOCS=6000
 OUT=build/eval/heldout
