@@ -1047,6 +1047,15 @@ static void command_for(const tune_state *T, const config *f, char **files, int 
     if (f->p.bands) buf_add(b, " --bands=%u --rows=%u", f->p.bands, f->p.rows);
     if (f->p.sketch != WD_SKETCH_MINHASH) buf_add(b, " --sketch=%s", sketch_str(f->p.sketch));
     if (f->p.cluster != WD_CLUSTER_COMPONENTS) buf_add(b, " --cluster=%s", cluster_str(f->p.cluster));
+    /* Settings no grid axis sweeps, but which the runs used: without them
+     * the printed command would not reproduce the scores. */
+    if (f->p.sketch == WD_SKETCH_SIMHASH) buf_add(b, " --max-distance=%u", f->p.max_distance);
+    if (!f->p.mask) buf_add(b, " --no-mask");
+    if (f->p.mask_rules) {
+        buf_add(b, " --mask-rules=");
+        shell_word(b, f->p.mask_rules);
+    }
+    if (f->p.template_share > 0.0) buf_add(b, " --template-share=%g", f->p.template_share);
     if (o->seed_given) buf_add(b, " --seed=%llu", (unsigned long long)f->p.seed);
     if (o->fmt_given) {
         static const char *const fmt[] = { "auto", "lines", "jsonl", "nul" };
