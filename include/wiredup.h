@@ -455,7 +455,10 @@ uint64_t wd_archive_count(const wd_archive *a);
  * a (in the parallel sketching phase, one reader per thread) and keeps its
  * exact hash for wd_archive_put(). In leader mode an archived match counts
  * as an earlier leader, preferred over an in-memory one of equal
- * similarity: the document then joins no in-memory cluster. ix must be
+ * similarity: the document then joins no in-memory cluster. Only the
+ * documents committed at attach are matched: later commits (of documents
+ * of ix through this handle, or of another process) are not, so answers do
+ * not depend on when batches are committed. ix must be
  * empty and built with the archive's parameters (WD_E_MISMATCH), without
  * template_share or a window (WD_E_INVALID, see wd_archive_errmsg); a must
  * outlive ix and serve only it.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Slower end-to-end tests run by `make test`:
-#   - determinism: dedup (also with --template-share) and uniq --template-share
-#     give the same bytes for any thread count and batch
+#   - determinism: dedup (also with --template-share), uniq --template-share
+#     and uniq --index give the same bytes for any thread count and batch
 #     size (kept records, clusters, pairs, annotations);
 #   - large input: a 100 MB single-line document;
 #   - uniq: trickling input, and bounded memory with --window;
@@ -119,6 +119,33 @@ uniq_det --window=5 --sketch=simhash --max-distance=10
 uniq_det --window-time=1d --time-field=date
 uniq_det --window=4 --template-share=0.05
 
+# uniq --index: the same bytes (output, and the records it archives) for any
+# thread count, batch size and --index-batch. $2 = the archived part (dedup
+# builds it), $3 = the part uniq reads; each setting gets a copy of the index.
+uniq_index_det() {
+    name=$1; archived=$2; queried=$3
+    rm -rf "$tmp/uix-base"
+    "$prog" dedup -q --index="$tmp/uix-base" "$archived" >/dev/null 2>&1 || { bad "$name: dedup --index failed"; return; }
+    ref=""
+    for cfg in "-j1 --batch=100000 --index-batch=100000" "-j2 --batch=1 --index-batch=1" \
+               "-j2 --batch=7 --index-batch=7" "-j1 --batch=7 --index-batch=3" "-j2 --batch=4096"; do
+        rm -rf "$tmp/uix"; cp -R "$tmp/uix-base" "$tmp/uix"
+        # shellcheck disable=SC2086
+        "$prog" uniq $cfg --index="$tmp/uix" --annotate "$queried" >"$tmp/uix.out" 2>/dev/null ||
+            { bad "$name: uniq --index $cfg failed"; return; }
+        "$prog" index export "$tmp/uix" >>"$tmp/uix.out" || { bad "$name: index export failed"; return; }
+        "$prog" uniq $cfg --index="$tmp/uix-base" --index-mode=read -d --annotate "$queried" >>"$tmp/uix.out" 2>/dev/null ||
+            { bad "$name: uniq --index-mode=read $cfg failed"; return; }
+        if [ -z "$ref" ]; then mv "$tmp/uix.out" "$tmp/uix.ref"; ref=1; continue; fi
+        cmp -s "$tmp/uix.ref" "$tmp/uix.out" || { bad "$name: uniq --index output differs for '$cfg'"; return; }
+    done
+    grep -q '"dup_of":"archive:' "$tmp/uix.ref" && grep -q '"dup_of":"[^a]' "$tmp/uix.ref" ||
+        { bad "$name: no archived or no in-memory duplicates, the test would prove nothing"; return; }
+    ok "$name: uniq --index identical for 5 thread/batch/index-batch settings"
+}
+head -n 20 "$here/../datasets/sample/news.jsonl" >"$tmp/news-head.jsonl"
+uniq_index_det "sample" "$tmp/news-head.jsonl" "$here/../datasets/sample/news.jsonl"
+
 # uniq --window: resident memory flat after the window fills.
 if python3 "$here/uniq-window-memory.py" "$prog"; then ok "uniq window memory"; else bad "uniq window memory"; fi
 # Streaming template counts: uniq gives the same bytes for any batch size and
@@ -161,6 +188,9 @@ if [ -f "$shared/syndication-dev/docs.jsonl" ]; then
     determinism "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     determinism "syndication-dev template-share" "$shared/syndication-dev/docs.jsonl" --template-share=0.02
     uniq_template "syndication-dev" "$shared/syndication-dev/docs.jsonl"
+    head -n 3750 "$shared/syndication-dev/docs.jsonl" >"$tmp/synd-head.jsonl"
+    tail -n +3000 "$shared/syndication-dev/docs.jsonl" >"$tmp/synd-tail.jsonl"
+    uniq_index_det "syndication-dev" "$tmp/synd-head.jsonl" "$tmp/synd-tail.jsonl"
     isa_equal "syndication-dev" "$shared/syndication-dev/docs.jsonl"
     if sh "$here/../bench/eval.sh" "$prog" "$shared/syndication-dev"; then ok "eval gate"; else bad "eval gate"; fi
     if sh "$here/tune-check.sh" "$prog" "$shared"; then ok "tune check"; else bad "tune check"; fi

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "wiredup.h"
+#include "archive_opts.h"
 #include "batch.h"
 #include "cli.h"
 #include "corpus.h"
@@ -77,9 +78,7 @@ typedef struct dedup_opts {
     char *keep_list;            /* priority: comma-separated values, owned */
     const char *explain_path;   /* --explain */
     unsigned long batch;        /* records per batch */
-    const char *index_path;     /* --index: the archive, or NULL */
-    int index_write;            /* --index-mode=write: add the kept documents */
-    unsigned long index_batch;  /* documents per archive transaction */
+    archive_opts ar;            /* --index, --index-mode, --index-batch */
 } dedup_opts;
 
 /* One record that reached the index (skipped ones never do). */
@@ -132,8 +131,7 @@ typedef struct dedup_run {
 
 enum {
     O_OUTPUT = 1, O_CLUSTERS, O_PAIRS,
-    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP,
-    O_INDEX, O_INDEX_MODE, O_INDEX_BATCH
+    O_ANNOTATE, O_STATS, O_ON_ERROR, O_KEEP, O_EXPLAIN, O_BATCH, O_QUIET, O_HELP
 };
 
 static const cli_opt dedup_tab[] = {
@@ -148,13 +146,6 @@ static const cli_opt dedup_tab[] = {
     { O_BATCH, 0, "batch", "N", "records per batch; never changes results (default: 4096)" },
     { O_QUIET, 'q', "quiet", NULL, "no progress bar (shown only when stderr is a terminal)" },
     { O_HELP, 'h', "help", NULL, "show this help" },
-    { 0, 0, NULL, NULL, NULL }
-};
-
-static const cli_opt archive_tab[] = {
-    { O_INDEX, 0, "index", "PATH", "persistent index (a directory): also find copies of archived documents, then archive the kept ones" },
-    { O_INDEX_MODE, 0, "index-mode", "MODE", "write (create when absent; add kept documents) or read (query only, must exist) (default: write)" },
-    { O_INDEX_BATCH, 0, "index-batch", "N", "documents per index transaction (default: 65536)" },
     { 0, 0, NULL, NULL, NULL }
 };
 
@@ -174,7 +165,7 @@ static void dedup_help(void)
     printf("\nIndex options:\n");
     cli_print_options(stdout, cli_index_tab);
     printf("\nPersistent index options:\n");
-    cli_print_options(stdout, archive_tab);
+    cli_print_options(stdout, cli_archive_tab);
     printf("\nWith --index, a cluster any of whose records copies an archived document\n"
            "keeps none of them; outputs name that document 'archive:ID' (its stored id).\n"
            "Write mode then adds the kept records, in input order, after the outputs\n"
@@ -200,6 +191,7 @@ static int on_opt(void *ctx, int id, const char *v)
     unsigned long u;
     if (id >= CLI_ENGINE_BASE) return cli_engine_opt("dedup", &o->p, id, v);
     if (id >= CORPUS_OPT_BASE) return corpus_opt("dedup", &o->in, id, v);
+    if (id >= CLI_ARCHIVE_BASE) return archive_opt("dedup", &o->ar, id, v);
     switch (id) {
     case O_OUTPUT: o->out_path = v; break;
     case O_CLUSTERS: o->clusters_path = v; break;
@@ -232,16 +224,6 @@ static int on_opt(void *ctx, int id, const char *v)
         break;
     case O_EXPLAIN: o->explain_path = v; break;
     case O_QUIET: o->quiet = 1; break;
-    case O_INDEX: o->index_path = v; break;
-    case O_INDEX_MODE:
-        if (!strcmp(v, "write")) o->index_write = 1;
-        else if (!strcmp(v, "read")) o->index_write = 0;
-        else return bad_value("index-mode", v, "write or read");
-        break;
-    case O_INDEX_BATCH:
-        if (cli_uint(v, 1, 1UL << 30, &u)) return bad_value("index-batch", v, "1 to 1073741824");
-        o->index_batch = u;
-        break;
     case O_BATCH:
         if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
         o->batch = u;
@@ -600,21 +582,7 @@ static double sim_to_kept(wd_index *ix, uint64_t d, uint64_t k)
  * next call). */
 static const char *arch_doc_name(dedup_run *R, uint64_t adoc, int *len)
 {
-    const char *id;
-    size_t n;
-    if (wd_archive_id(R->arch, adoc, &id, &n, NULL)) {
-        id = "?"; /* cannot happen: the document is in the snapshot that found it */
-        n = 1;
-    }
-    size_t at;
-    R->aname.len = 0;
-    if (wd_buf_append(&R->aname, "archive:", 8, &at) || wd_buf_append(&R->aname, id, n, &at) ||
-        R->aname.len > INT32_MAX) {
-        *len = 1;
-        return "?";
-    }
-    *len = (int)R->aname.len;
-    return R->aname.data;
+    return archive_name(R->arch, adoc, &R->aname, len);
 }
 
 /* The archived document a cluster copies, or NO_ARCH. */
@@ -859,23 +827,6 @@ static void print_stats(dedup_run *R, const uint64_t *cl, const wd_params *p, do
             secs > 0 ? R->bytes / 1e6 / secs : 0.0);
 }
 
-/* --index: opens the archive and takes its LSH shape into p, so the index
- * computes the band keys stored there. An exit code or 0. */
-static int open_archive(dedup_run *R, wd_params *p)
-{
-    char err[512];
-    wd_archive_mode mode = R->o.index_write ? WD_ARCHIVE_WRITE : WD_ARCHIVE_READ;
-    int st = wd_archive_open(R->o.index_path, mode, p, &R->arch, err, sizeof err);
-    if (st) {
-        cli_error("%s: %s", R->o.index_path, err[0] ? err : wd_strerror(st));
-        return st == WD_E_MISMATCH || st == WD_E_UNSUPPORTED || st == WD_E_INVALID ? WD_EXIT_USAGE
-             : st == WD_E_IO || st == WD_E_CORRUPT                                 ? WD_EXIT_INPUT
-                                                                                   : WD_EXIT_INTERNAL;
-    }
-    wd_archive_shape(R->arch, p);
-    return 0;
-}
-
 /*
  * --index in write mode, after the outputs are written: adds the kept
  * records of clusters that copy nothing archived, in input order, in
@@ -897,7 +848,7 @@ static int archive_kept(dedup_run *R, wd_index *ix, const uint64_t *cl, const ui
         int len;
         const char *id = rec_id(R, r, 0, &len);
         if ((st = wd_archive_put(R->arch, ix, d, id, (size_t)len))) break;
-        if (++added % R->o.index_batch == 0) {
+        if (++added % R->o.ar.batch == 0) {
             open = 0;
             st = wd_archive_commit(R->arch);
         }
@@ -908,10 +859,7 @@ static int archive_kept(dedup_run *R, wd_index *ix, const uint64_t *cl, const ui
     }
     if (!st) return WD_EXIT_OK;
     if (open) wd_archive_abort(R->arch);
-    const char *msg = wd_archive_errmsg(R->arch);
-    cli_error("%s: cannot add to the index (committed batches are kept): %s",
-              R->o.index_path, msg[0] ? msg : wd_strerror(st));
-    return WD_EXIT_INTERNAL;
+    return archive_add_failed(&R->o.ar, R->arch, st);
 }
 
 int cmd_dedup(int argc, char **argv)
@@ -925,11 +873,10 @@ int cmd_dedup(int argc, char **argv)
     corpus_opts_default(&o->in);
     o->out_path = "-";
     o->batch = 4096;
-    o->index_write = 1;
-    o->index_batch = 65536;
+    archive_opts_default(&o->ar);
     int nops = 0;
     int rc = cli_parse((const cli_opt *const[]){ dedup_tab, corpus_tab, cli_engine_tab,
-                                                 cli_index_tab, archive_tab, NULL },
+                                                 cli_index_tab, cli_archive_tab, NULL },
                        argc, argv, on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if ((rc = cli_engine_check("dedup", &o->p))) return rc;
@@ -937,11 +884,7 @@ int cmd_dedup(int argc, char **argv)
 
     static char *stdin_only[] = { "-" };
     char **files = nops ? argv + 1 : stdin_only;
-    if (o->index_path && o->p.template_share > 0.0) { /* before the index is created */
-        cli_error("dedup: --template-share cannot be used with --index: stored signatures "
-                  "must not depend on the rest of the input (see 'wiredup dedup --help')");
-        return WD_EXIT_USAGE;
-    }
+    if ((rc = archive_check("dedup", &o->ar, &o->p))) return rc; /* before anything is created */
     R.nin = nops ? nops : 1;
     R.in = calloc((size_t)R.nin, sizeof *R.in);
     R.fmt = calloc((size_t)R.nin, sizeof *R.fmt);
@@ -960,13 +903,9 @@ int cmd_dedup(int argc, char **argv)
         }
     }
 
-    if (o->index_path && (rc = open_archive(&R, &o->p))) goto done;
+    if (o->ar.path && (rc = archive_open(&o->ar, &o->p, &R.arch))) goto done;
     int st = wd_index_create(&o->p, &ix);
-    if (!st && R.arch && (st = wd_index_attach_archive(ix, R.arch)) == WD_E_INVALID) {
-        cli_error("dedup: --index: %s", wd_archive_errmsg(R.arch));
-        rc = WD_EXIT_USAGE;
-        goto free_ix;
-    }
+    if (!st && R.arch && (rc = archive_attach("dedup", ix, R.arch))) goto free_ix;
     if (st) {
         cli_error("dedup: %s", wd_strerror(st));
         rc = st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
@@ -989,7 +928,7 @@ int cmd_dedup(int argc, char **argv)
             wd_index_clusters(ix, cl);
             choose_kept(&R, cl, kept);
             rc = write_outputs(&R, ix, cl, kept);
-            if (rc == WD_EXIT_OK && R.arch && o->index_write) rc = archive_kept(&R, ix, cl, kept);
+            if (rc == WD_EXIT_OK && R.arch && o->ar.write) rc = archive_kept(&R, ix, cl, kept);
             clock_gettime(CLOCK_MONOTONIC, &t1);
             if (o->stats)
                 print_stats(&R, cl, wd_index_params(ix),

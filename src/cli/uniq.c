@@ -16,6 +16,16 @@
  * records before wd_index_window_start() can never be named again, so
  * they are dropped (with -c, printed with their final count), and memory
  * stays bounded on an endless stream.
+ *
+ * With --index a record that copies an archived document is a duplicate of
+ * it (an archived document is an earlier leader), and in write mode the
+ * kept records are archived in input order. They are committed once
+ * --index-batch of them are pending and at the end, not after every batch:
+ * a trickling input flushes batches of one record, and a commit each would
+ * make a large archive crawl. Only records whose batch has been written out
+ * (with -c: whose counts have) are committed, so the archive never holds a
+ * record the reader did not get; the other way round, records written but
+ * not yet committed when uniq is killed are decided again by a rerun.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +36,7 @@
 #include <unistd.h>
 
 #include "wiredup.h"
+#include "archive_opts.h"
 #include "batch.h"
 #include "cli.h"
 #include "corpus.h"
@@ -49,6 +60,7 @@ typedef struct uniq_opts {
     enum on_error on_error;
     unsigned long batch;
     const char *time_field;   /* --time-field: JSONL field with the record's time */
+    archive_opts ar;          /* --index, --index-mode, --index-batch */
 } uniq_opts;
 
 /* A kept record's id, so later duplicates can name it; with -c also its
@@ -59,6 +71,7 @@ typedef struct kept_rec {
     uint64_t raw_off, raw_len;/* in the raws arena (-c only) */
     uint64_t count;           /* records in its group (-c) */
     char term;                /* its terminator (-c) */
+    char archive;             /* --index write mode: to be archived (not empty) */
 } kept_rec;
 
 typedef struct uniq_run {
@@ -70,6 +83,12 @@ typedef struct uniq_run {
     uint64_t kfirst, nkept, cap_kept;
     wd_buf ids, raws, tmp;
     uint64_t records_in, dups, skipped, errors;
+    wd_archive *arch;         /* --index, or NULL */
+    uint64_t kcommit;         /* kept[kcommit..kwritten): written, not yet archived */
+    uint64_t kwritten;
+    uint64_t pending;         /* of those, the ones to archive */
+    uint64_t archived_copies; /* duplicates of archived documents */
+    wd_buf aname;             /* "archive:" + an archived id */
 } uniq_run;
 
 enum {
@@ -107,6 +126,14 @@ static void uniq_help(void)
     cli_print_options(stdout, cli_engine_tab);
     printf("\nIndex options (uniq always uses leader clustering):\n");
     cli_print_options(stdout, cli_index_tab);
+    printf("\nPersistent index options:\n");
+    cli_print_options(stdout, cli_archive_tab);
+    printf("\nWith --index, a record that copies an archived document is a duplicate of\n"
+           "it (-d prints it, --annotate names it 'archive:ID'). Write mode adds the\n"
+           "kept non-empty records, in input order, once they are written: committed\n"
+           "when --index-batch of them are pending and at the end of input. Records\n"
+           "written but not committed when uniq is killed are decided again by a rerun.\n"
+           "--index cannot be used with --window, --window-time or --template-share.\n");
     printf("\nWindows: --window and --window-time bound the memory of an endless stream:\n"
            "a record is compared only with the kept records still in the window, so a\n"
            "copy of a record that has left it is kept again. --window-time needs\n"
@@ -118,8 +145,10 @@ static void uniq_help(void)
            "-c prints each kept record when it leaves the window (same order).\n");
     printf("\nA bad record is reported as 'wiredup: error: FILE:LINE: what'; with\n"
            "--on-error=fail the records before it are written, then uniq stops.\n\n"
-           "Exit codes: 0 ok, 2 usage error, 3 bad or unreadable input,\n"
-           "            4 internal or resource error.\n");
+           "Exit codes: 0 ok, 2 usage error (also: --index built with other parameters),\n"
+           "            3 bad or unreadable input (also: a missing or damaged index),\n"
+           "            4 internal or resource error (also: an index that cannot be\n"
+           "            written: the committed batches are kept).\n");
 }
 
 static int bad_value(const char *opt, const char *val, const char *want)
@@ -134,6 +163,7 @@ static int on_opt(void *ctx, int id, const char *v)
     unsigned long u;
     if (id >= CLI_ENGINE_BASE) return cli_engine_opt("uniq", &o->p, id, v);
     if (id >= CORPUS_OPT_BASE) return corpus_opt("uniq", &o->in, id, v);
+    if (id >= CLI_ARCHIVE_BASE) return archive_opt("uniq", &o->ar, id, v);
     switch (id) {
     case U_OUTPUT: o->out_path = v; break;
     case U_REPEATED: o->repeated = 1; break;
@@ -180,7 +210,7 @@ static kept_rec *find_kept(uniq_run *U, uint64_t doc)
 
 /* Writes one record, as it came or as an annotated JSON object. */
 static void emit(uniq_run *U, const cli_raw *raw, const cli_parsed *ps, uint64_t num, char term,
-                 wd_format fmt, const kept_rec *of, double sim)
+                 wd_format fmt, const char *of, size_t of_len, double sim)
 {
     if (!U->o.annotate) {
         wd_out_write(&U->out, raw->data, raw->len);
@@ -199,7 +229,7 @@ static void emit(uniq_run *U, const cli_raw *raw, const cli_parsed *ps, uint64_t
         return;
     }
     t->len = 0;
-    wd_json_quote(U->ids.data + of->id_off, of->id_len, t);
+    wd_json_quote(of, of_len, t);
     wd_out_write(&U->out, "\"dup_of\":", 9);
     wd_out_write(&U->out, t->data, t->len);
     wd_out_printf(&U->out, ",\"similarity\":%.4f}\n", sim);
@@ -290,6 +320,36 @@ static void record_time(uniq_run *U, cli_parsed *ps, wd_doc *doc)
     }
 }
 
+/*
+ * --index, write mode: archives the kept records kept[kcommit..kwritten)
+ * marked for it, in input order, in one transaction. An exit code or 0.
+ */
+static int commit_written(uniq_run *U)
+{
+    int st = WD_OK;
+    if (U->pending && !(st = wd_archive_begin(U->arch))) {
+        for (uint64_t k = U->kcommit; k < U->kwritten && !st; k++) {
+            const kept_rec *r = &U->kept[k];
+            if (r->archive) st = wd_archive_put(U->arch, U->ix, r->doc, U->ids.data + r->id_off, r->id_len);
+        }
+        if (!st) st = wd_archive_commit(U->arch);
+        else wd_archive_abort(U->arch);
+    }
+    if (st) return archive_add_failed(&U->o.ar, U->arch, st);
+    U->kcommit = U->kwritten;
+    U->pending = 0;
+    return 0;
+}
+
+/* The kept records so far have reached the output (it took every byte):
+ * they may be archived, and are once --index-batch of them wait. */
+static int written(uniq_run *U)
+{
+    if (U->out.err || wd_out_closed_pipe(&U->out)) return 0;
+    for (; U->kwritten < U->nkept; U->kwritten++) U->pending += (uint64_t)U->kept[U->kwritten].archive;
+    return U->pending >= U->o.ar.batch ? commit_written(U) : 0;
+}
+
 /* Decides and writes one batch. Returns an exit code (0 to go on). */
 static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw *raw,
                      const uint64_t *nums, size_t n, cli_parsed *ps, wd_doc *docs, wd_match *m)
@@ -328,25 +388,41 @@ static int run_batch(uniq_run *U, const char *name, wd_format fmt, const cli_raw
             U->skipped++;
             continue;
         }
-        if (m[i].kind == WD_MATCH_NONE) {           /* a new record: kept */
+        if (m[i].kind == WD_MATCH_NONE && m[i].archived_kind == WD_MATCH_NONE) { /* new: kept */
             /* windowed, an empty record can never be named: nothing to keep */
             int named = !m[i].empty || U->o.count || (!U->o.p.window_seconds && !U->o.p.window);
             if (named && keep(U, base + i, &raw[i], ps[i].ok ? &ps[i] : NULL, nums[i], term)) {
                 cli_error("uniq: out of memory");
                 return WD_EXIT_INTERNAL;
             }
+            /* empty documents are never duplicates: a rerun would store them again */
+            if (U->arch && U->o.ar.write && !m[i].empty) U->kept[U->nkept - 1].archive = 1;
             if (!U->o.repeated && !U->o.count)
-                emit(U, &raw[i], ps[i].ok ? &ps[i] : NULL, num, term, fmt, NULL, 1.0);
+                emit(U, &raw[i], ps[i].ok ? &ps[i] : NULL, num, term, fmt, NULL, 0, 1.0);
             continue;
         }
         U->dups++;
+        if (m[i].kind == WD_MATCH_NONE) { /* a copy of an archived document */
+            U->archived_copies++;
+            if (U->o.repeated || (U->o.annotate && !U->o.count)) {
+                int len;
+                const char *an = archive_name(U->arch, m[i].archived_doc, &U->aname, &len);
+                emit(U, &raw[i], &ps[i], num, term, fmt, an, (size_t)len, m[i].archived_jaccard);
+            }
+            continue;
+        }
         kept_rec *of = find_kept(U, m[i].best);
         if (of) of->count++;
         if (U->o.repeated || (U->o.annotate && !U->o.count))
-            emit(U, &raw[i], &ps[i], num, term, fmt, of, m[i].jaccard);
+            emit(U, &raw[i], &ps[i], num, term, fmt, of ? U->ids.data + of->id_off : NULL,
+                 of ? of->id_len : 0, m[i].jaccard);
     }
     if (U->o.p.window || U->o.p.window_seconds) drop_old(U);
     wd_out_flush(&U->out);
+    if (U->arch && U->o.ar.write && !U->o.count) {
+        int rc = written(U);
+        if (rc) return rc;
+    }
     if (bad < n_in) {
         cli_error("%s:%llu: %s", name, (unsigned long long)nums[bad], ps[bad].err);
         return WD_EXIT_INPUT;
@@ -408,8 +484,10 @@ int cmd_uniq(int argc, char **argv)
     corpus_opts_default(&o->in);
     o->out_path = "-";
     o->batch = 4096;
+    archive_opts_default(&o->ar);
     int nops = 0;
-    int rc = cli_parse((const cli_opt *const[]){ uniq_tab, corpus_tab, cli_engine_tab, cli_index_tab, NULL },
+    int rc = cli_parse((const cli_opt *const[]){ uniq_tab, corpus_tab, cli_engine_tab, cli_index_tab,
+                                                 cli_archive_tab, NULL },
                        argc, argv, on_opt, o, &nops);
     if (rc) return rc < 0 ? WD_EXIT_OK : rc;
     if (o->p.cluster != WD_CLUSTER_COMPONENTS) {
@@ -423,15 +501,19 @@ int cmd_uniq(int argc, char **argv)
                                             : "--window-time needs --time-field (each record's time)");
         return WD_EXIT_USAGE;
     }
+    if ((rc = archive_check("uniq", &o->ar, &o->p))) return rc; /* before anything is created */
 
     static char *stdin_only[] = { "-" };
     char **files = nops ? argv + 1 : stdin_only;
     int nin = nops ? nops : 1;
+    if (o->ar.path && (rc = archive_open(&o->ar, &o->p, &U.arch))) return rc;
     int st = wd_index_create(&o->p, &U.ix);
     if (st) {
         cli_error("uniq: %s", wd_strerror(st));
-        return st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
+        rc = st == WD_E_INVALID ? WD_EXIT_USAGE : WD_EXIT_INTERNAL;
+        goto done;
     }
+    if (U.arch && (rc = archive_attach("uniq", U.ix, U.arch))) goto done;
     if (cli_parser_init(&U.parser, wd_index_params(U.ix)->threads, o->in.text_field, o->in.id_field,
                         o->time_field)) {
         cli_error("uniq: out of memory");
@@ -459,20 +541,33 @@ int cmd_uniq(int argc, char **argv)
         for (uint64_t i = U.kfirst; i < U.nkept && !wd_out_closed_pipe(&U.out); i++)
             print_count(&U, &U.kept[i]);
     }
+    /* the records written before a bad one (--on-error=fail) or a closed
+     * pipe are archived too; with -c the counts must have gone out */
+    if (U.arch && o->ar.write && (rc == WD_EXIT_OK || (rc == WD_EXIT_INPUT && !o->count))) {
+        wd_out_flush(&U.out);
+        int st2 = written(&U);
+        if (!st2) st2 = commit_written(&U);
+        if (st2) rc = st2;
+    }
     if (wd_out_close(&U.out) && rc == WD_EXIT_OK) {
         cli_error("%s: write failed: %s", strcmp(o->out_path, "-") ? o->out_path : "<stdout>",
                   strerror(U.out.err));
         rc = WD_EXIT_INTERNAL;
     }
+    char arch[64] = ""; /* only with --index, so other runs print what they did */
+    if (U.arch)
+        snprintf(arch, sizeof arch, ",\"archived_copies\":%llu", (unsigned long long)U.archived_copies);
     if (o->stats && rc == WD_EXIT_OK)
         fprintf(stderr, "{\"records_in\":%llu,\"kept\":%llu,\"duplicates\":%llu,\"skipped\":%llu,"
-                        "\"errors\":%llu}\n",
+                        "\"errors\":%llu%s}\n",
                 (unsigned long long)U.records_in,
                 (unsigned long long)(U.records_in - U.dups - U.skipped),
                 (unsigned long long)U.dups, (unsigned long long)U.skipped,
-                (unsigned long long)U.errors);
+                (unsigned long long)U.errors, arch);
 done:
     wd_index_free(U.ix);
+    wd_archive_close(U.arch); /* after the index: releases LMDB's readers and writer lock */
+    wd_buf_free(&U.aname);
     cli_parser_free(&U.parser);
     free(U.kept);
     wd_buf_free(&U.ids);

@@ -46,6 +46,8 @@ struct wd_archive {
     uint8_t *hashes;       /* exact hash of every document of the index, 16 bytes each */
     uint64_t nhashes, hashes_cap;
     uint64_t base;         /* first document of the current batch */
+    uint64_t seen;         /* documents the attached index matches against: those
+                              committed at attach (see wd_index_attach_archive) */
     char err[256];
 };
 
@@ -219,6 +221,10 @@ int wd_index_attach_archive(wd_index *ix, wd_archive *a)
         int rc = wd_store_reader_open(a->s, &a->th[t].r);
         if (rc) return rc;
     }
+    /* Documents committed from now on (by this handle or another process)
+     * are never matched: the index holds this run's own documents already,
+     * and a run's answers must not depend on when its batches commit. */
+    a->seen = wd_store_count(a->s);
     wd_index_set_archive(ix, a);
     return WD_OK;
 }
@@ -263,7 +269,7 @@ static int best_candidate(wd_archive *a, lookup_thread *T, uint64_t *c, size_t n
     const unsigned H = a->p.num_hashes;
     qsort(c, n, sizeof *c, cmp_u64);
     double best = -1.0;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n && c[k] < a->seen; k++) { /* sorted: later ones are unseen */
         if (k && c[k] == c[k - 1]) continue;
         wd_store_doc sd;
         int rc = wd_store_get(T->r, c[k], &sd, T->sig);
@@ -297,7 +303,7 @@ int wd_archive_lookup(wd_archive *a, unsigned t, size_t i0, size_t i1,
         uint64_t doc;
         int rc = wd_store_exact(T->r, hashes + k * 16, &doc);
         if (rc < 0) return rc;
-        if (rc == 1) {
+        if (rc == 1 && doc < a->seen) {
             *h = (wd_archive_hit){ doc, 1.0, 1.0, WD_MATCH_EXACT };
             continue;
         }

@@ -258,6 +258,50 @@ static void test_leader_prefers_archive(void **state)
     assert_memory_equal(cl, want, sizeof want);
 }
 
+/* A document committed while the index runs (a streaming writer commits
+ * as it goes) is matched in memory, never as archived: the answers do not
+ * depend on when the batches are committed. Documents archived before the
+ * attach still are. */
+static void test_commits_during_run_unseen(void **state)
+{
+    (void)state;
+    char path[96];
+    path_of(path, sizeof path, "ix");
+    wd_params p;
+    wd_params_default(&p);
+    build_archive(path, &p);
+    p.cluster = WD_CLUSTER_LEADER;
+    wd_archive *a;
+    wd_index *ix;
+    char err[256];
+    assert_int_equal(wd_archive_open(path, WD_ARCHIVE_WRITE, &p, &a, err, sizeof err), WD_OK);
+    wd_archive_shape(a, &p);
+    assert_int_equal(wd_index_create(&p, &ix), WD_OK);
+    assert_int_equal(wd_index_attach_archive(ix, a), WD_OK);
+    static const char *fresh = "a fresh story that nobody archived before this run began today";
+    wd_doc d = { .text = fresh, .len = strlen(fresh) };
+    wd_match m;
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.kind, WD_MATCH_NONE);
+    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
+    assert_int_equal(wd_archive_begin(a), WD_OK);
+    assert_int_equal(wd_archive_put(a, ix, 0, "f", 1), WD_OK);
+    assert_int_equal(wd_archive_commit(a), WD_OK);
+    assert_int_equal(wd_archive_count(a), NDOCS + 1);
+    /* its copy: the in-memory leader, not the document just committed */
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.kind, WD_MATCH_EXACT);
+    assert_int_equal(m.best, 0);
+    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
+    /* an archived one is still found */
+    d = (wd_doc){ .text = texts[3], .len = strlen(texts[3]) };
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.archived_kind, WD_MATCH_EXACT);
+    assert_int_equal(m.archived_doc, 3);
+    wd_index_free(ix);
+    wd_archive_close(a);
+}
+
 static void test_put_and_params(void **state)
 {
     (void)state;
@@ -315,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_found_like_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_for_any_threads_and_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leader_prefers_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commits_during_run_unseen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_params, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
