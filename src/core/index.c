@@ -4,7 +4,8 @@
  *
  *   batch of texts
  *     | every thread, chunks of 8      normalize, exact hash, shingles,
- *     | in any order                   MinHash/OPH signature, LSH band keys
+ *     | (256 with an archive),         MinHash/OPH signature, LSH band keys
+ *     | in any order                   (archive: lookups, archive.c)
  *     v
  *   thread 0, in input order           exact set -> LSH query -> verify each
  *   (overlapping the above)            candidate -> union -> LSH insert
@@ -42,6 +43,15 @@
 
 /* Documents sketched together (see wd_index_add). */
 #define CHUNK 8
+
+/* With an archive attached, documents sketched and looked up together: the
+ * archive lookup of a chunk is one sorted pass over its band keys through
+ * the store's filter and B-trees, and its cost per document falls with the
+ * number of keys in flight (filter misses overlap, neighbouring keys share
+ * B-tree pages, a signature fetched once serves every copy of a story).
+ * Large enough for that, small enough that a batch still splits into many
+ * chunks for the threads. A multiple of CHUNK. */
+#define ARCHIVE_CHUNK 256
 
 struct wd_index {
     wd_params p;            /* resolved parameters (bands, rows, threads set) */
@@ -215,7 +225,7 @@ static int reserve(wd_index *ix, size_t n)
         signed char *st = realloc(ix->status, n);
         if (!st) return WD_E_NOMEM;
         ix->status = st;
-        atomic_uchar *r = realloc(ix->ready, (n + CHUNK - 1) / CHUNK * sizeof *r);
+        atomic_uchar *r = realloc(ix->ready, (n + CHUNK - 1) / CHUNK * sizeof *r); /* either chunk size */
         if (!r) return WD_E_NOMEM;
         ix->ready = r;
         ix->batch_cap = n;
@@ -465,7 +475,7 @@ static int match_one(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *ke
 
 /*
  * The work of one wd_index_add(): documents are sketched in chunks of
- * CHUNK, claimed from a shared counter by every thread; thread 0 (the
+ * CHUNK (ARCHIVE_CHUNK with an archive), claimed from a shared counter by every thread; thread 0 (the
  * calling thread) matches the documents in input order as their chunks
  * complete, and sketches the next unclaimed chunk whenever the document it
  * needs is not ready yet. So matching overlaps sketching, no thread waits
@@ -477,6 +487,7 @@ typedef struct add_job {
     const wd_doc *docs;
     size_t n;                   /* documents in the batch */
     uint64_t base;              /* number of the first */
+    size_t chunk;               /* documents per chunk: CHUNK, or ARCHIVE_CHUNK */
     size_t nchunks;
     atomic_size_t next;         /* next chunk to claim */
     atomic_uchar *ready;        /* per chunk: 1 once sketched (release) */
@@ -491,8 +502,8 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
     if (c >= J->nchunks) return 0;
     wd_index *ix = J->ix;
     const unsigned W = ix->sigw, B = ix->p.bands;
-    size_t end = (c + 1) * CHUNK < J->n ? (c + 1) * CHUNK : J->n;
-    for (size_t i = c * CHUNK; i < end; i++) {
+    const size_t i0 = c * J->chunk, end = i0 + J->chunk < J->n ? i0 + J->chunk : J->n;
+    for (size_t i = i0; i < end; i++) {
         uint64_t slot = ix->windowed ? i : J->base + i;
         uint32_t *sig = ix->sigs + slot * W;
         int r = wd_features(&ix->p, &ix->sk, s, J->docs[i].text, J->docs[i].len,
@@ -501,7 +512,6 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
         if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
     }
     if (ix->archive) {
-        size_t i0 = c * CHUNK;
         int r = wd_archive_lookup(ix->archive, (unsigned)(s - ix->scratch), i0, end,
                                   ix->hashes + i0 * 16, ix->keys + i0 * B,
                                   ix->sigs + (J->base + i0) * W, ix->nsh + J->base + i0,
@@ -528,7 +538,7 @@ static void wait_a_bit(unsigned *spins)
 
 static int chunk_ready(add_job *J, size_t i)
 {
-    return atomic_load_explicit(&J->ready[i / CHUNK], memory_order_acquire);
+    return atomic_load_explicit(&J->ready[i / J->chunk], memory_order_acquire);
 }
 
 /* Thread 0: match in input order, sketching while waiting. */
@@ -573,8 +583,9 @@ static int add_part(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matche
     if (!rc && ix->archive) rc = wd_archive_prepare(ix->archive, ix->n, n);
     if (rc) return rc;
 
-    add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
-                  .nchunks = (n + CHUNK - 1) / CHUNK, .ready = ix->ready };
+    const size_t chunk = ix->archive ? ARCHIVE_CHUNK : CHUNK;
+    add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n, .chunk = chunk,
+                  .nchunks = (n + chunk - 1) / chunk, .ready = ix->ready };
     atomic_init(&J.next, 0);
     atomic_init(&J.stop, 0);
     for (size_t c = 0; c < J.nchunks; c++) atomic_init(&J.ready[c], 0);
