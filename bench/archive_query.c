@@ -10,6 +10,8 @@
  * wd_index_add() of NEW in batches of 4096 (dedup's default), twice:
  *   memory   an index that was given OLD first (untimed)
  *   archive  an empty index attached to INDEX (read mode)
+ * both sized beforehand for what they will hold (wd_index_reserve), as
+ * dedup does from the input size.
  * and prints wall and CPU seconds (the process's CPU clock: all threads)
  * of both (or only the one named last: for profiling). Round 0 is a
  * warm-up. Uses include/wiredup.h only.
@@ -109,8 +111,8 @@ int main(int argc, char **argv)
         wd_params q = p;
         wd_archive_shape(a, &q);
         if (strcmp(only, "memory")) {
-            if (wd_index_create(&q, &ix) || wd_index_attach_archive(ix, a) ||
-                timed_add(ix, &new, &aw, &ac, &af))
+            if (wd_index_create(&q, &ix) || wd_index_reserve(ix, new.n) ||
+                wd_index_attach_archive(ix, a) || timed_add(ix, &new, &aw, &ac, &af))
                 return 3;
             wd_index_free(ix);
         }
