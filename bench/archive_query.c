@@ -3,15 +3,18 @@
  * documents added to an in-memory index that already holds the archive
  * (bench/archive.sh runs it; numbers in PERFORMANCE.md).
  *
- *   build/bench-archive OLD NEW INDEX THREADS ROUNDS
+ *   build/bench-archive OLD NEW INDEX THREADS ROUNDS [archive|memory]
  *
  * OLD and NEW hold NUL-terminated texts (the archived documents and the
  * new ones); INDEX is an archive built from OLD. Each round times
  * wd_index_add() of NEW in batches of 4096 (dedup's default), twice:
  *   memory   an index that was given OLD first (untimed)
  *   archive  an empty index attached to INDEX (read mode)
+ * both sized beforehand for what they will hold (wd_index_reserve), as
+ * dedup does from the input size.
  * and prints wall and CPU seconds (the process's CPU clock: all threads)
- * of both. Round 0 is a warm-up. Uses include/wiredup.h only.
+ * of both (or only the one named last: for profiling). Round 0 is a
+ * warm-up. Uses include/wiredup.h only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +52,7 @@ static int load(const char *path, texts *t)
     t->n = 0;
     for (char *p = t->buf, *e = t->buf + len; p < e;) {
         size_t l = strlen(p);
-        t->docs[t->n++] = (wd_doc){ p, l };
+        t->docs[t->n++] = (wd_doc){ .text = p, .len = l };
         p += l + 1;
     }
     return 0;
@@ -81,12 +84,13 @@ static int timed_add(wd_index *ix, const texts *t, double *w, double *c, size_t 
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: bench-archive OLD NEW INDEX THREADS ROUNDS\n");
+    const char *only = argc == 7 ? argv[6] : "";
+    if ((argc != 6 && argc != 7) || (argc == 7 && strcmp(only, "archive") && strcmp(only, "memory"))) {
+        fprintf(stderr, "usage: bench-archive OLD NEW INDEX THREADS ROUNDS [archive|memory]\n");
         return 2;
     }
-    texts old, new;
-    if (load(argv[1], &old) || load(argv[2], &new)) {
+    texts old = { 0 }, new;
+    if ((strcmp(only, "archive") && load(argv[1], &old)) || load(argv[2], &new)) {
         fprintf(stderr, "bench-archive: cannot read the texts\n");
         return 2;
     }
@@ -95,8 +99,8 @@ int main(int argc, char **argv)
     p.threads = (unsigned)atoi(argv[4]);
     int rounds = atoi(argv[5]);
     for (int r = 0; r <= rounds; r++) {
-        double mw, mc, aw, ac;
-        size_t mf, af;
+        double mw = 0, mc = 0, aw = 0, ac = 0;
+        size_t mf = 0, af = 0;
         wd_index *ix;
         char err[256];
         wd_archive *a;
@@ -106,18 +110,22 @@ int main(int argc, char **argv)
         }
         wd_params q = p;
         wd_archive_shape(a, &q);
-        if (wd_index_create(&q, &ix) || wd_index_attach_archive(ix, a) ||
-            timed_add(ix, &new, &aw, &ac, &af))
-            return 3;
-        wd_index_free(ix);
+        if (strcmp(only, "memory")) {
+            if (wd_index_create(&q, &ix) || wd_index_reserve(ix, new.n) ||
+                wd_index_attach_archive(ix, a) || timed_add(ix, &new, &aw, &ac, &af))
+                return 3;
+            wd_index_free(ix);
+        }
         wd_archive_close(a);
 
         double bw, bc;
         size_t bf;
-        if (wd_index_create(&q, &ix) || wd_index_reserve(ix, old.n + new.n) ||
-            timed_add(ix, &old, &bw, &bc, &bf) || timed_add(ix, &new, &mw, &mc, &mf))
-            return 3;
-        wd_index_free(ix);
+        if (strcmp(only, "archive")) {
+            if (wd_index_create(&q, &ix) || wd_index_reserve(ix, old.n + new.n) ||
+                timed_add(ix, &old, &bw, &bc, &bf) || timed_add(ix, &new, &mw, &mc, &mf))
+                return 3;
+            wd_index_free(ix);
+        }
         printf("%s %d\tarchive %.3f s wall %.3f s cpu (%zu matched)\tmemory %.3f s wall %.3f s cpu "
                "(%zu matched)\n", r ? "round" : "warm-up", r, aw, ac, af, mw, mc, mf);
         fflush(stdout);

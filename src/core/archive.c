@@ -26,13 +26,20 @@
 /* The band seed wd_index_create() gives its LSH table. */
 #define BAND_SEED(seed) ((seed) ^ 0x6c7368ULL)
 
+/* Stored signatures a lookup thread holds at once (see wd_archive_lookup):
+ * 512 KiB of 128-value signatures. */
+#define SIG_CACHE 1024
+
 /* One lookup thread's reader and buffers. */
 typedef struct lookup_thread {
     wd_store_reader *r;
     wd_u64s off, docs;     /* wd_store_candidates_batch() output */
     wd_u64s keys;          /* band keys of the chunk's documents that need them */
-    uint32_t *sig;         /* a stored signature */
-    size_t which[64];      /* batch positions of those documents */
+    wd_u64s which;         /* batch positions of those documents */
+    wd_u64s end;           /* per such document: end of its distinct candidates in docs */
+    wd_u64s uniq;          /* distinct candidates of the whole chunk, ascending */
+    uint32_t *sig;         /* SIG_CACHE stored signatures: those of uniq[u0..u1) */
+    unsigned *nsh;         /* their shingle counts */
 } lookup_thread;
 
 struct wd_archive {
@@ -164,7 +171,11 @@ void wd_archive_close(wd_archive *a)
         wd_u64s_free(&a->th[t].off);
         wd_u64s_free(&a->th[t].docs);
         wd_u64s_free(&a->th[t].keys);
+        wd_u64s_free(&a->th[t].which);
+        wd_u64s_free(&a->th[t].end);
+        wd_u64s_free(&a->th[t].uniq);
         free(a->th[t].sig);
+        free(a->th[t].nsh);
     }
     free(a->th);
     wd_store_close(a->s);
@@ -216,8 +227,9 @@ int wd_index_attach_archive(wd_index *ix, wd_archive *a)
     if (!a->th) return WD_E_NOMEM;
     a->nth = n;
     for (unsigned t = 0; t < n; t++) {
-        a->th[t].sig = malloc(a->p.num_hashes * sizeof *a->th[t].sig);
-        if (!a->th[t].sig) return WD_E_NOMEM;
+        a->th[t].sig = malloc((size_t)SIG_CACHE * a->p.num_hashes * sizeof *a->th[t].sig);
+        a->th[t].nsh = malloc(SIG_CACHE * sizeof *a->th[t].nsh);
+        if (!a->th[t].sig || !a->th[t].nsh) return WD_E_NOMEM;
         int rc = wd_store_reader_open(a->s, &a->th[t].r);
         if (rc) return rc;
     }
@@ -261,25 +273,88 @@ static int cmp_u64(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* The best verified candidate among c[0..n) (sorted here) for a document
- * with signature sig and nd shingles: the same rule as in memory. */
-static int best_candidate(wd_archive *a, lookup_thread *T, uint64_t *c, size_t n,
-                          const uint32_t *sig, unsigned nd, wd_archive_hit *h)
+/* Sorts v[0..n) ascending without repeats; returns the count. */
+static size_t sort_unique(uint64_t *v, size_t n)
+{
+    if (n > 1) qsort(v, n, sizeof *v, cmp_u64);
+    size_t m = n ? 1 : 0;
+    for (size_t k = 1; k < n; k++)
+        if (v[k] != v[m - 1]) v[m++] = v[k];
+    return m;
+}
+
+/* Position of x in the ascending v[0..n) (x is there). */
+static size_t find_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        if (v[lo + half] <= x) lo += half;
+        n -= half;
+    }
+    return lo;
+}
+
+/*
+ * Verifies the candidates of the chunk's documents that need it against
+ * stored signatures: the same rule as in memory, each document's
+ * candidates in ascending order, the best estimate winning and the
+ * earliest among equals. Copies of one story share their archived
+ * candidates, so the distinct candidates of the whole chunk are fetched
+ * once each, in document order (neighbours share B-tree pages), SIG_CACHE
+ * at a time; every document's walk resumes where the last slice left it,
+ * so the visiting order is that of its own sorted list.
+ */
+static int verify_chunk(wd_archive *a, lookup_thread *T, size_t need, size_t i0,
+                        const uint32_t *sigs, const unsigned *nsh)
 {
     const unsigned H = a->p.num_hashes;
-    qsort(c, n, sizeof *c, cmp_u64);
-    double best = -1.0;
-    for (size_t k = 0; k < n && c[k] < a->seen; k++) { /* sorted: later ones are unseen */
-        if (k && c[k] == c[k - 1]) continue;
-        wd_store_doc sd;
-        int rc = wd_store_get(T->r, c[k], &sd, T->sig);
-        if (rc) return rc;
-        unsigned agree = wd_sig_agree(sig, T->sig, H);
-        double j = (double)agree / H;
-        double ct = wd_containment_est(j, nd, sd.shingles);
-        if (!wd_pair_accept(&a->p, agree, j, ct) || !(j > best)) continue;
-        best = j;
-        *h = (wd_archive_hit){ c[k], j, ct, WD_MATCH_NEAR };
+    size_t total = 0;
+    for (size_t q = 0; q < need; q++) {
+        uint64_t from = T->off.data[q], to = T->off.data[q + 1];
+        uint64_t end = from + sort_unique(T->docs.data + from, (size_t)(to - from));
+        while (end > from && T->docs.data[end - 1] >= a->seen) end--; /* committed after the attach */
+        T->end.data[q] = end;
+        total += (size_t)(T->end.data[q] - from);
+    }
+    if (!total) return WD_OK;
+    if (wd_u64s_reserve(&T->uniq, total)) return WD_E_NOMEM;
+    T->uniq.len = 0;
+    for (size_t q = 0; q < need; q++)
+        for (uint64_t k = T->off.data[q]; k < T->end.data[q]; k++)
+            T->uniq.data[T->uniq.len++] = T->docs.data[k];
+    const size_t nu = sort_unique(T->uniq.data, T->uniq.len);
+    /* off.data[q] now walks document q's candidates across the slices */
+    for (size_t u0 = 0; u0 < nu; u0 += SIG_CACHE) {
+        const size_t u1 = nu - u0 < SIG_CACHE ? nu : u0 + SIG_CACHE;
+        for (size_t u = u0; u < u1; u++) {
+            wd_store_doc sd;
+            int rc = wd_store_get(T->r, T->uniq.data[u], &sd, T->sig + (u - u0) * H);
+            if (rc) return rc;
+            T->nsh[u - u0] = sd.shingles;
+        }
+        const uint64_t last = T->uniq.data[u1 - 1];
+        for (size_t q = 0; q < need; q++) {
+            const size_t i = (size_t)T->which.data[q], k = i - i0;
+            const uint32_t *sig = sigs + k * H;
+            wd_archive_hit *h = &a->hits[i];
+            uint64_t *c = T->docs.data;
+            uint64_t at = T->off.data[q];
+            for (; at < T->end.data[q] && c[at] <= last; at++) {
+                size_t u = find_u64(T->uniq.data + u0, u1 - u0, c[at]);
+                unsigned agree = wd_sig_agree(sig, T->sig + u * H, H);
+                double j = (double)agree / H;
+                double ct = wd_containment_est(j, nsh[k], T->nsh[u]);
+                /* h->jaccard is -1 until a candidate is accepted */
+                if (!wd_pair_accept(&a->p, agree, j, ct) || !(j > h->jaccard)) continue;
+                *h = (wd_archive_hit){ c[at], j, ct, WD_MATCH_NEAR };
+            }
+            T->off.data[q] = at;
+        }
+    }
+    for (size_t q = 0; q < need; q++) {
+        wd_archive_hit *h = &a->hits[T->which.data[q]];
+        if (h->kind == WD_MATCH_NONE) h->jaccard = 0.0;
     }
     return WD_OK;
 }
@@ -289,11 +364,12 @@ int wd_archive_lookup(wd_archive *a, unsigned t, size_t i0, size_t i1,
                       const uint32_t *sigs, const unsigned *nsh, const signed char *status)
 {
     lookup_thread *T = &a->th[t];
-    const unsigned B = a->p.bands, H = a->p.num_hashes;
+    const unsigned B = a->p.bands;
     size_t need = 0;
-    if (i1 - i0 > sizeof T->which / sizeof *T->which) return WD_E_INVALID;
     T->keys.len = 0;
-    if (wd_u64s_reserve(&T->keys, (i1 - i0) * B)) return WD_E_NOMEM;
+    if (wd_u64s_reserve(&T->keys, (i1 - i0) * B) || wd_u64s_reserve(&T->which, i1 - i0) ||
+        wd_u64s_reserve(&T->end, i1 - i0))
+        return WD_E_NOMEM;
     for (size_t i = i0; i < i1; i++) {
         wd_archive_hit *h = &a->hits[i];
         const size_t k = i - i0;
@@ -308,20 +384,13 @@ int wd_archive_lookup(wd_archive *a, unsigned t, size_t i0, size_t i1,
             continue;
         }
         memcpy(T->keys.data + need * B, keys + k * B, B * sizeof *keys);
-        T->which[need++] = i;
+        h->jaccard = -1.0;  /* below any estimate: see verify_chunk */
+        T->which.data[need++] = i;
     }
     if (!need) return WD_OK;
     int rc = wd_store_candidates_batch(T->r, T->keys.data, need, B, &T->off, &T->docs);
     if (rc) return rc;
-    for (size_t q = 0; q < need; q++) {
-        size_t i = T->which[q], k = i - i0;
-        uint64_t from = T->off.data[q], to = T->off.data[q + 1];
-        if (from == to) continue;
-        rc = best_candidate(a, T, T->docs.data + from, (size_t)(to - from), sigs + k * H, nsh[k],
-                            &a->hits[i]);
-        if (rc) return rc;
-    }
-    return WD_OK;
+    return verify_chunk(a, T, need, i0, sigs, nsh);
 }
 
 int wd_archive_id(wd_archive *a, uint64_t doc, const char **id, size_t *len, unsigned *shingles)

@@ -4,7 +4,8 @@
  *
  *   batch of texts
  *     | every thread, chunks of 8      normalize, exact hash, shingles,
- *     | in any order                   MinHash/OPH signature, LSH band keys
+ *     | (up to 256 with an archive),   MinHash/OPH signature, LSH band keys
+ *     | in any order                   (archive: lookups, archive.c)
  *     v
  *   thread 0, in input order           exact set -> LSH query -> verify each
  *   (overlapping the above)            candidate -> union -> LSH insert
@@ -42,6 +43,15 @@
 
 /* Documents sketched together (see wd_index_add). */
 #define CHUNK 8
+
+/* With an archive attached, documents sketched and looked up together: the
+ * archive lookup of a chunk is one sorted pass over its band keys through
+ * the store's filter and B-trees, and its cost per document falls with the
+ * number of keys in flight (filter misses overlap, neighbouring keys share
+ * B-tree pages, a signature fetched once serves every copy of a story).
+ * Large enough for that, small enough that a batch still splits into many
+ * chunks for the threads (and see claim()). A multiple of CHUNK. */
+#define ARCHIVE_CHUNK 256
 
 struct wd_index {
     wd_params p;            /* resolved parameters (bands, rows, threads set) */
@@ -215,7 +225,7 @@ static int reserve(wd_index *ix, size_t n)
         signed char *st = realloc(ix->status, n);
         if (!st) return WD_E_NOMEM;
         ix->status = st;
-        atomic_uchar *r = realloc(ix->ready, (n + CHUNK - 1) / CHUNK * sizeof *r);
+        atomic_uchar *r = realloc(ix->ready, (n + CHUNK - 1) / CHUNK * sizeof *r); /* either chunk size */
         if (!r) return WD_E_NOMEM;
         ix->ready = r;
         ix->batch_cap = n;
@@ -464,35 +474,57 @@ static int match_one(wd_index *ix, uint64_t d, uint64_t slot, const uint64_t *ke
 }
 
 /*
- * The work of one wd_index_add(): documents are sketched in chunks of
- * CHUNK, claimed from a shared counter by every thread; thread 0 (the
- * calling thread) matches the documents in input order as their chunks
- * complete, and sketches the next unclaimed chunk whenever the document it
- * needs is not ready yet. So matching overlaps sketching, no thread waits
- * for a whole batch, and with one thread the two simply alternate chunk by
- * chunk (which keeps each chunk's data in cache until it is matched).
+ * The work of one wd_index_add(): documents are sketched in chunks, claimed
+ * from a shared counter by every thread; thread 0 (the calling thread)
+ * matches the documents in input order as their chunks complete, and
+ * sketches the next unclaimed chunk whenever the document it needs is not
+ * ready yet. So matching overlaps sketching, no thread waits for a whole
+ * batch, and with one thread the two simply alternate chunk by chunk (which
+ * keeps each chunk's data in cache until it is matched).
+ *
+ * A chunk is CHUNK documents, or with an archive up to ARCHIVE_CHUNK,
+ * shrinking towards the end of the batch (a share of what is left per
+ * thread) so that no thread is left with a long chunk while the others
+ * wait. Which documents share a chunk changes nothing in the results: an
+ * archive lookup answers each document on its own.
  */
 typedef struct add_job {
     wd_index *ix;
     const wd_doc *docs;
     size_t n;                   /* documents in the batch */
     uint64_t base;              /* number of the first */
-    size_t nchunks;
-    atomic_size_t next;         /* next chunk to claim */
-    atomic_uchar *ready;        /* per chunk: 1 once sketched (release) */
+    size_t chunk;               /* largest chunk: CHUNK, or ARCHIVE_CHUNK */
+    unsigned nt;                /* threads sketching */
+    atomic_size_t next;         /* first unclaimed document (a multiple of CHUNK) */
+    atomic_uchar *ready;        /* per CHUNK documents: 1 once sketched (release) */
     atomic_int stop;            /* matching ended: claim nothing more */
 } add_job;
+
+/* Claims the next chunk [*i0, *end); 0 when there is none left. */
+static int claim(add_job *J, size_t *i0, size_t *end)
+{
+    size_t at = atomic_load_explicit(&J->next, memory_order_relaxed), e;
+    do {
+        if (at >= J->n) return 0;
+        size_t size = J->chunk, share = (J->n - at) / (2 * J->nt);
+        share = (share + CHUNK - 1) / CHUNK * CHUNK;
+        if (size > share) size = share > CHUNK ? share : CHUNK;
+        e = at + size < J->n ? at + size : J->n;
+    } while (!atomic_compare_exchange_weak_explicit(&J->next, &at, e, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    *i0 = at;
+    *end = e;
+    return 1;
+}
 
 /* Sketches one unclaimed chunk; 0 when there is none left. */
 static int sketch_chunk(add_job *J, wd_scratch *s)
 {
-    if (atomic_load_explicit(&J->stop, memory_order_relaxed)) return 0;
-    size_t c = atomic_fetch_add_explicit(&J->next, 1, memory_order_relaxed);
-    if (c >= J->nchunks) return 0;
+    size_t i0, end;
+    if (atomic_load_explicit(&J->stop, memory_order_relaxed) || !claim(J, &i0, &end)) return 0;
     wd_index *ix = J->ix;
     const unsigned W = ix->sigw, B = ix->p.bands;
-    size_t end = (c + 1) * CHUNK < J->n ? (c + 1) * CHUNK : J->n;
-    for (size_t i = c * CHUNK; i < end; i++) {
+    for (size_t i = i0; i < end; i++) {
         uint64_t slot = ix->windowed ? i : J->base + i;
         uint32_t *sig = ix->sigs + slot * W;
         int r = wd_features(&ix->p, &ix->sk, s, J->docs[i].text, J->docs[i].len,
@@ -501,7 +533,6 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
         if (!r) wd_lsh_keys(&ix->lsh, sig, ix->keys + i * B);
     }
     if (ix->archive) {
-        size_t i0 = c * CHUNK;
         int r = wd_archive_lookup(ix->archive, (unsigned)(s - ix->scratch), i0, end,
                                   ix->hashes + i0 * 16, ix->keys + i0 * B,
                                   ix->sigs + (J->base + i0) * W, ix->nsh + J->base + i0,
@@ -509,7 +540,8 @@ static int sketch_chunk(add_job *J, wd_scratch *s)
         for (size_t i = i0; r && i < end; i++)
             if (!ix->status[i]) ix->status[i] = (signed char)r;
     }
-    atomic_store_explicit(&J->ready[c], 1, memory_order_release);
+    for (size_t c = i0 / CHUNK; c * CHUNK < end; c++)
+        atomic_store_explicit(&J->ready[c], 1, memory_order_release);
     return 1;
 }
 
@@ -573,14 +605,15 @@ static int add_part(wd_index *ix, const wd_doc *docs, size_t n, wd_match *matche
     if (!rc && ix->archive) rc = wd_archive_prepare(ix->archive, ix->n, n);
     if (rc) return rc;
 
-    add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n,
-                  .nchunks = (n + CHUNK - 1) / CHUNK, .ready = ix->ready };
-    atomic_init(&J.next, 0);
-    atomic_init(&J.stop, 0);
-    for (size_t c = 0; c < J.nchunks; c++) atomic_init(&J.ready[c], 0);
+    const size_t nslots = (n + CHUNK - 1) / CHUNK;
     /* A parallel region per tiny batch costs more than it saves. */
     unsigned nt = n < 64 ? 1 : ix->nthreads;
-    if (nt > J.nchunks) nt = (unsigned)J.nchunks;
+    if (nt > nslots) nt = (unsigned)nslots;
+    add_job J = { .ix = ix, .docs = docs, .n = n, .base = ix->n, .nt = nt,
+                  .chunk = ix->archive ? ARCHIVE_CHUNK : CHUNK, .ready = ix->ready };
+    atomic_init(&J.next, 0);
+    atomic_init(&J.stop, 0);
+    for (size_t c = 0; c < nslots; c++) atomic_init(&J.ready[c], 0);
     #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int t = omp_get_thread_num();

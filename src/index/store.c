@@ -922,8 +922,13 @@ int wd_store_add(wd_store *s, const wd_store_doc *d, const uint64_t *keys, uint6
  * Sorts n (key, value) pairs of 64-bit values by key, stably (LSD radix,
  * 11-bit digits; a digit all keys share is skipped). Pairs with equal keys
  * keep their order, so documents stay ascending within a key.
+ *
+ * from > 0 sorts by the key's bits from..63 only, then finishes with an
+ * insertion sort: for a few thousand random keys (a batch lookup), pairs
+ * are in place after the two top digits but for the rare ones that share
+ * them, so this is a third of the full sort's passes.
  */
-static int sort_pairs(uint64_t *v, size_t n)
+static int sort_pairs_from(uint64_t *v, size_t n, int from)
 {
     if (n < 2) return WD_OK;
     uint64_t *tmp = malloc(n * 2 * sizeof *tmp);
@@ -931,7 +936,7 @@ static int sort_pairs(uint64_t *v, size_t n)
     uint64_t *src = v, *dst = tmp;
     static const int BITS = 11;
     size_t cnt[1 << 11];
-    for (int shift = 0; shift < 64; shift += BITS) {
+    for (int shift = from; shift < 64; shift += BITS) {
         memset(cnt, 0, sizeof cnt);
         for (size_t i = 0; i < n; i++) cnt[(src[2 * i] >> shift) & ((1u << BITS) - 1)]++;
         size_t first = (src[0] >> shift) & ((1u << BITS) - 1);
@@ -953,7 +958,22 @@ static int sort_pairs(uint64_t *v, size_t n)
     }
     if (src != v) memcpy(v, src, n * 2 * sizeof *v);
     free(tmp);
+    for (size_t i = 1; from && i < n; i++) {
+        uint64_t k = v[2 * i], x = v[2 * i + 1];
+        size_t j = i;
+        for (; j > 0 && v[2 * (j - 1)] > k; j--) {
+            v[2 * j] = v[2 * (j - 1)];
+            v[2 * j + 1] = v[2 * (j - 1) + 1];
+        }
+        v[2 * j] = k;
+        v[2 * j + 1] = x;
+    }
     return WD_OK;
+}
+
+static int sort_pairs(uint64_t *v, size_t n)
+{
+    return sort_pairs_from(v, n, 0);
 }
 
 /* (hash, doc) of a batch document, for writing exact in hash order. */
@@ -1295,10 +1315,9 @@ int wd_store_exact(wd_store_reader *r, const uint8_t hash[16], uint64_t *doc)
     return 1;
 }
 
-/* Appends the bucket of key to out. */
-static int bucket(wd_store_reader *r, uint64_t key, wd_u64s *out)
+/* Appends the bucket of key to out, looked up in the B-tree. */
+static int bucket_tree(wd_store_reader *r, uint64_t key, wd_u64s *out)
 {
-    if (!filter_may_have(r->chunk, r->nchunk, key)) return WD_OK;
     size_t k64 = key;
     MDB_val k = { 8, &k64 }, v;
     int rc = mdb_cursor_get(r->bands, &k, &v, MDB_SET_KEY);
@@ -1328,6 +1347,12 @@ static int bucket(wd_store_reader *r, uint64_t key, wd_u64s *out)
     return WD_OK;
 }
 
+/* Appends the bucket of key to out (the filter first). */
+static int bucket(wd_store_reader *r, uint64_t key, wd_u64s *out)
+{
+    return filter_may_have(r->chunk, r->nchunk, key) ? bucket_tree(r, key, out) : WD_OK;
+}
+
 int wd_store_candidates(wd_store_reader *r, const uint64_t *keys, unsigned nkeys, wd_u64s *out)
 {
     if (!r || (!keys && nkeys) || !out) return WD_E_INVALID;
@@ -1351,24 +1376,40 @@ int wd_store_candidates_batch(wd_store_reader *r, const uint64_t *keys, size_t n
         r->tmp.data[2 * i] = keys[i];
         r->tmp.data[2 * i + 1] = i / nkeys;
     }
-    if (sort_pairs(r->tmp.data, total)) return fail(r->s, WD_E_NOMEM, "out of memory");
+    /* Up to 65,536 keys: by their top 22 bits, which leaves them nearly in
+     * order (see sort_pairs_from); more would share those bits too often. */
+    if (sort_pairs_from(r->tmp.data, total, total <= 65536 ? 64 - 22 : 0))
+        return fail(r->s, WD_E_NOMEM, "out of memory");
 
-    /* (document index, candidate) pairs, one lookup per distinct key. Each
-     * key's filter block is a cache miss (most keys stop there): they are
-     * requested PREFETCH_AHEAD keys ahead, so the misses overlap. */
+    /* The filter first, in a pass of its own: each key's filter block is a
+     * cache miss, and most keys stop there. They are requested
+     * PREFETCH_AHEAD keys ahead, so the misses overlap, with no B-tree walk
+     * in between to stall the loop; the keys that pass stay in order. */
     enum { PREFETCH_AHEAD = 16 };
-    for (size_t i = 0; i < total && i < PREFETCH_AHEAD; i++)
-        filter_prefetch(r->chunk, r->nchunk, r->tmp.data[2 * i]);
+    size_t pass = total;
+    if (r->nchunk) {
+        uint64_t *t = r->tmp.data;
+        for (size_t i = 0; i < total && i < PREFETCH_AHEAD; i++)
+            filter_prefetch(r->chunk, r->nchunk, t[2 * i]);
+        pass = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (i + PREFETCH_AHEAD < total) filter_prefetch(r->chunk, r->nchunk, t[2 * (i + PREFETCH_AHEAD)]);
+            if (!filter_may_have(r->chunk, r->nchunk, t[2 * i])) continue;
+            t[2 * pass] = t[2 * i];
+            t[2 * pass + 1] = t[2 * i + 1];
+            pass++;
+        }
+    }
+
+    /* (document index, candidate) pairs, one B-tree lookup per distinct key. */
     wd_u64s bk = { 0 };
     r->tmp2.len = 0;
     int st = WD_OK;
-    for (size_t i = 0; i < total && !st;) {
-        if (i + PREFETCH_AHEAD < total)
-            filter_prefetch(r->chunk, r->nchunk, r->tmp.data[2 * (i + PREFETCH_AHEAD)]);
+    for (size_t i = 0; i < pass && !st;) {
         size_t j = i + 1;
-        while (j < total && r->tmp.data[2 * j] == r->tmp.data[2 * i]) j++;
+        while (j < pass && r->tmp.data[2 * j] == r->tmp.data[2 * i]) j++;
         bk.len = 0;
-        st = bucket(r, r->tmp.data[2 * i], &bk);
+        st = bucket_tree(r, r->tmp.data[2 * i], &bk);
         if (!st && bk.len) {
             if (wd_u64s_reserve(&r->tmp2, r->tmp2.len + 2 * bk.len * (j - i))) {
                 st = fail(r->s, WD_E_NOMEM, "out of memory");

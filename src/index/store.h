@@ -61,10 +61,12 @@
  * Querying goes straight to the B-trees through readers instead of loading
  * the index into memory: for 100,000 new documents against 1,000,000
  * archived ones, loading costs ~15 s of CPU (15 us per archived document),
- * querying the store ~20 us of CPU per new document with the sorted batch
- * lookup (wd_store_candidates_batch; ~24 us one document at a time),
- * against ~8-10 us for an index already in memory; lookups run on any
- * number of threads, one reader each. tests/perf/store_bench.c measures it.
+ * querying the store ~15-17 us of CPU per new document (the whole
+ * wd_index_add, sketching included) when the lookups are batched over 256
+ * documents (wd_store_candidates_batch), against ~8-9 us for an index
+ * already in memory (PERFORMANCE.md); lookups run on any number of
+ * threads, one reader each. tests/perf/store_bench.c measures the store
+ * alone.
  *
  * Reading: a wd_store_reader is a snapshot (an LMDB read transaction) with
  * its own cursors; each thread that queries uses its own reader, and

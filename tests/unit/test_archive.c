@@ -1,7 +1,8 @@
 /*
  * test_archive.c - wd_archive through the public API: documents archived by
  * one index are found by the next (exact and near, with the in-memory
- * rules and numbers), the same for any thread count, leader mode's ties,
+ * rules and numbers), the same for any thread count, in large batches as
+ * in memory, leader mode's ties,
  * what put refuses, and the parameter checks.
  *
  * Uses include/wiredup.h only. Texts are random words from the test's own
@@ -87,7 +88,7 @@ static void build_archive(const char *path, const wd_params *p)
     assert_int_equal(wd_index_create(&q, &ix), WD_OK);
     assert_int_equal(wd_index_attach_archive(ix, a), WD_OK);
     wd_doc docs[NDOCS];
-    for (int i = 0; i < NDOCS; i++) docs[i] = (wd_doc){ texts[i], strlen(texts[i]) };
+    for (int i = 0; i < NDOCS; i++) docs[i] = (wd_doc){ .text = texts[i], .len = strlen(texts[i]) };
     assert_int_equal(wd_index_add(ix, docs, NDOCS, NULL), WD_OK);
     assert_int_equal(wd_archive_begin(a), WD_OK);
     for (int i = 0; i < NDOCS; i++) {
@@ -115,13 +116,13 @@ static void new_docs(wd_doc *d)
     memcpy(near7b + 7 * 12, "xxxxxx", 6);
     memcpy(near7b + 7 * 36, "wwwwww", 6);
     static const char *unrelated = "completely unrelated words about nothing archived here at all today";
-    d[0] = (wd_doc){ texts[5], strlen(texts[5]) };
-    d[1] = (wd_doc){ near7, strlen(near7) };
-    d[2] = (wd_doc){ unrelated, strlen(unrelated) };
+    d[0] = (wd_doc){ .text = texts[5], .len = strlen(texts[5]) };
+    d[1] = (wd_doc){ .text = near7, .len = strlen(near7) };
+    d[2] = (wd_doc){ .text = unrelated, .len = strlen(unrelated) };
     d[3] = (wd_doc){ "", 0 };
-    d[4] = (wd_doc){ near7, strlen(near7) };
-    d[5] = (wd_doc){ texts[5], strlen(texts[5]) };
-    d[6] = (wd_doc){ near7b, strlen(near7b) };
+    d[4] = (wd_doc){ .text = near7, .len = strlen(near7) };
+    d[5] = (wd_doc){ .text = texts[5], .len = strlen(texts[5]) };
+    d[6] = (wd_doc){ .text = near7b, .len = strlen(near7b) };
 }
 
 /* Adds the new documents to a fresh index attached to the archive. */
@@ -183,8 +184,8 @@ static void test_found_like_in_memory(void **state)
     wd_index *ix;
     assert_int_equal(wd_index_create(&p, &ix), WD_OK);
     wd_doc all[NDOCS + 2];
-    for (int i = 0; i < NDOCS; i++) all[i] = (wd_doc){ texts[i], strlen(texts[i]) };
-    all[NDOCS] = (wd_doc){ near7, strlen(near7) };
+    for (int i = 0; i < NDOCS; i++) all[i] = (wd_doc){ .text = texts[i], .len = strlen(texts[i]) };
+    all[NDOCS] = (wd_doc){ .text = near7, .len = strlen(near7) };
     wd_match mm[NDOCS + 1];
     assert_int_equal(wd_index_add(ix, all, NDOCS + 1, mm), WD_OK);
     assert_int_equal(mm[NDOCS].kind, WD_MATCH_NEAR);
@@ -258,48 +259,125 @@ static void test_leader_prefers_archive(void **state)
     assert_memory_equal(cl, want, sizeof want);
 }
 
-/* A document committed while the index runs (a streaming writer commits
- * as it goes) is matched in memory, never as archived: the answers do not
- * depend on when the batches are committed. Documents archived before the
- * attach still are. */
-static void test_commits_during_run_unseen(void **state)
+/*
+ * Many documents per lookup: STORIES stories, COPIES near copies of each
+ * archived (one word edited, stories interleaved), and NQ new near copies
+ * (two other words edited) queried in batches of any size on any number of
+ * threads. A lookup chunk then spans every story, so it has more distinct
+ * candidates than a lookup thread holds signatures of at once, and every
+ * new document has COPIES archived candidates, many with equal estimates
+ * (the earliest must win). The model: one in-memory index given the archive
+ * and then the new documents, whose reported pairs (components mode
+ * reports every verified one) give each new document its best archived
+ * match by the same rule.
+ */
+#define STORIES 150
+#define COPIES 12
+#define NARCH (STORIES * COPIES)
+#define NQ 600
+#define LWORDS 100
+static char ltexts[NARCH + NQ][LWORDS * 7];
+
+static void make_long_texts(void)
+{
+    static char story[STORIES][LWORDS][7];
+    uint64_t rng = 0x6c6f6e67ULL;
+    for (int s = 0; s < STORIES; s++)
+        for (int w = 0; w < LWORDS; w++)
+            for (int c = 0; c < 6; c++) story[s][w][c] = (char)('a' + rng_next(&rng) % 26);
+    for (int i = 0; i < NARCH + NQ; i++) {
+        const int s = i % STORIES, copy = i / STORIES;
+        /* archived copy: one word edited; new document: two others */
+        const int e1 = i < NARCH ? (copy * 7 + 3) % LWORDS : (copy * 13 + 50) % LWORDS;
+        const int e2 = i < NARCH ? -1 : (copy * 13 + 57) % LWORDS;
+        char *p = ltexts[i];
+        for (int w = 0; w < LWORDS; w++) {
+            for (int c = 0; c < 6; c++)
+                *p++ = w == e1 || w == e2 ? (char)('a' + rng_next(&rng) % 26) : story[s][w][c];
+            *p++ = ' ';
+        }
+        p[-1] = 0;
+    }
+}
+
+typedef struct best_arch {
+    float j[NQ], c[NQ];
+    uint64_t doc[NQ];
+    int found[NQ];
+} best_arch;
+
+/* The model: the best archived document of each new one, from the pairs. */
+static int note_pair(void *ctx, const wd_pair *pr)
+{
+    best_arch *b = ctx;
+    if (pr->a >= NARCH || pr->b < NARCH) return 0;
+    const size_t q = (size_t)(pr->b - NARCH);
+    /* pairs of a document come in ascending a: on equals the first stays */
+    if (!b->found[q] || pr->jaccard > b->j[q]) {
+        b->found[q] = 1;
+        b->j[q] = pr->jaccard;
+        b->c[q] = pr->containment;
+        b->doc[q] = pr->a;
+    }
+    return 0;
+}
+
+static void test_large_batches_like_in_memory(void **state)
 {
     (void)state;
+    make_long_texts();
     char path[96];
     path_of(path, sizeof path, "ix");
     wd_params p;
     wd_params_default(&p);
-    build_archive(path, &p);
-    p.cluster = WD_CLUSTER_LEADER;
+    static wd_doc docs[NARCH + NQ];
+    for (int i = 0; i < NARCH + NQ; i++) docs[i] = (wd_doc){ .text = ltexts[i], .len = strlen(ltexts[i]) };
+
     wd_archive *a;
     wd_index *ix;
     char err[256];
     assert_int_equal(wd_archive_open(path, WD_ARCHIVE_WRITE, &p, &a, err, sizeof err), WD_OK);
-    wd_archive_shape(a, &p);
-    assert_int_equal(wd_index_create(&p, &ix), WD_OK);
+    wd_params q = p;
+    wd_archive_shape(a, &q);
+    assert_int_equal(wd_index_create(&q, &ix), WD_OK);
     assert_int_equal(wd_index_attach_archive(ix, a), WD_OK);
-    static const char *fresh = "a fresh story that nobody archived before this run began today";
-    wd_doc d = { .text = fresh, .len = strlen(fresh) };
-    wd_match m;
-    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
-    assert_int_equal(m.kind, WD_MATCH_NONE);
-    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
+    assert_int_equal(wd_index_add(ix, docs, NARCH, NULL), WD_OK);
     assert_int_equal(wd_archive_begin(a), WD_OK);
-    assert_int_equal(wd_archive_put(a, ix, 0, "f", 1), WD_OK);
+    for (int i = 0; i < NARCH; i++) assert_int_equal(wd_archive_put(a, ix, (uint64_t)i, "x", 1), WD_OK);
     assert_int_equal(wd_archive_commit(a), WD_OK);
-    assert_int_equal(wd_archive_count(a), NDOCS + 1);
-    /* its copy: the in-memory leader, not the document just committed */
-    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
-    assert_int_equal(m.kind, WD_MATCH_EXACT);
-    assert_int_equal(m.best, 0);
-    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
-    /* an archived one is still found */
-    d = (wd_doc){ .text = texts[3], .len = strlen(texts[3]) };
-    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
-    assert_int_equal(m.archived_kind, WD_MATCH_EXACT);
-    assert_int_equal(m.archived_doc, 3);
     wd_index_free(ix);
     wd_archive_close(a);
+
+    static best_arch want;
+    memset(&want, 0, sizeof want);
+    assert_int_equal(wd_index_create(&q, &ix), WD_OK);
+    wd_index_on_pair(ix, note_pair, &want);
+    assert_int_equal(wd_index_add(ix, docs, NARCH + NQ, NULL), WD_OK);
+    wd_index_free(ix);
+    size_t near = 0;
+    for (int k = 0; k < NQ; k++) near += want.found[k];
+    assert_true(near > NQ * 9 / 10);  /* the model is not vacuous */
+
+    const unsigned th[] = { 1, 2, 3, 2 };
+    const size_t b[] = { NQ, NQ, 97, 1 };
+    static wd_match m[NQ];
+    for (int v = 0; v < 4; v++) {
+        assert_int_equal(wd_archive_open(path, WD_ARCHIVE_READ, &p, &a, err, sizeof err), WD_OK);
+        q.threads = th[v];
+        assert_int_equal(wd_index_create(&q, &ix), WD_OK);
+        assert_int_equal(wd_index_attach_archive(ix, a), WD_OK);
+        for (size_t i = 0; i < NQ; i += b[v])
+            assert_int_equal(wd_index_add(ix, docs + NARCH + i, i + b[v] < NQ ? b[v] : NQ - i, m + i), WD_OK);
+        for (int k = 0; k < NQ; k++) {
+            assert_int_equal(m[k].archived_kind, want.found[k] ? WD_MATCH_NEAR : WD_MATCH_NONE);
+            if (!want.found[k]) continue;
+            assert_int_equal(m[k].archived_doc, want.doc[k]);
+            assert_true(m[k].archived_jaccard == want.j[k]);
+            assert_true(m[k].archived_containment == want.c[k]);
+        }
+        wd_index_free(ix);
+        wd_archive_close(a);
+    }
 }
 
 static void test_put_and_params(void **state)
@@ -353,12 +431,57 @@ static void test_put_and_params(void **state)
     wd_archive_close(a);
 }
 
+/* A document committed while the index runs (a streaming writer commits
+ * as it goes) is matched in memory, never as archived: the answers do not
+ * depend on when the batches are committed. Documents archived before the
+ * attach still are. */
+static void test_commits_during_run_unseen(void **state)
+{
+    (void)state;
+    char path[96];
+    path_of(path, sizeof path, "ix");
+    wd_params p;
+    wd_params_default(&p);
+    build_archive(path, &p);
+    p.cluster = WD_CLUSTER_LEADER;
+    wd_archive *a;
+    wd_index *ix;
+    char err[256];
+    assert_int_equal(wd_archive_open(path, WD_ARCHIVE_WRITE, &p, &a, err, sizeof err), WD_OK);
+    wd_archive_shape(a, &p);
+    assert_int_equal(wd_index_create(&p, &ix), WD_OK);
+    assert_int_equal(wd_index_attach_archive(ix, a), WD_OK);
+    static const char *fresh = "a fresh story that nobody archived before this run began today";
+    wd_doc d = { .text = fresh, .len = strlen(fresh) };
+    wd_match m;
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.kind, WD_MATCH_NONE);
+    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
+    assert_int_equal(wd_archive_begin(a), WD_OK);
+    assert_int_equal(wd_archive_put(a, ix, 0, "f", 1), WD_OK);
+    assert_int_equal(wd_archive_commit(a), WD_OK);
+    assert_int_equal(wd_archive_count(a), NDOCS + 1);
+    /* its copy: the in-memory leader, not the document just committed */
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.kind, WD_MATCH_EXACT);
+    assert_int_equal(m.best, 0);
+    assert_int_equal(m.archived_kind, WD_MATCH_NONE);
+    /* an archived one is still found */
+    d = (wd_doc){ .text = texts[3], .len = strlen(texts[3]) };
+    assert_int_equal(wd_index_add(ix, &d, 1, &m), WD_OK);
+    assert_int_equal(m.archived_kind, WD_MATCH_EXACT);
+    assert_int_equal(m.archived_doc, 3);
+    wd_index_free(ix);
+    wd_archive_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_found_like_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_for_any_threads_and_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leader_prefers_archive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_batches_like_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commits_during_run_unseen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_and_params, setup, teardown),
     };
