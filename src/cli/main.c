@@ -42,7 +42,7 @@ static const struct {
 } commands[] = {
     { "dedup", cmd_dedup, "cluster near-duplicate documents and keep one of each cluster" },
     { "uniq", cmd_uniq, "stream filter: drop near-duplicates of earlier kept records" },
-    { "index", cmd_index, "stats, verify or export a persistent index (dedup --index)" },
+    { "index", cmd_index, "stats, verify or export a persistent index (dedup or uniq --index)" },
     { "compare", cmd_compare, "show the similarity of two documents" },
     { "score", cmd_score, "score a clustering against ground-truth labels" },
     { "eval", cmd_eval, "cluster a labeled corpus and show scores and the worst mistakes" },
