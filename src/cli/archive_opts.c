@@ -23,12 +23,6 @@ void archive_opts_default(archive_opts *o)
     o->batch = 65536;
 }
 
-static int bad_value(const char *cmd, const char *opt, const char *val, const char *want)
-{
-    cli_error("%s: invalid value '%s' for --%s (expected %s)", cmd, val, opt, want);
-    return WD_EXIT_USAGE;
-}
-
 int archive_opt(const char *cmd, archive_opts *o, int id, const char *v)
 {
     unsigned long u;
@@ -37,10 +31,10 @@ int archive_opt(const char *cmd, archive_opts *o, int id, const char *v)
     case A_INDEX_MODE:
         if (!strcmp(v, "write")) o->write = 1;
         else if (!strcmp(v, "read")) o->write = 0;
-        else return bad_value(cmd, "index-mode", v, "write or read");
+        else return cli_bad_value(cmd, "index-mode", v, "write or read");
         break;
     case A_INDEX_BATCH:
-        if (cli_uint(v, 1, 1UL << 30, &u)) return bad_value(cmd, "index-batch", v, "1 to 1073741824");
+        if (cli_uint(v, 1, 1UL << 30, &u)) return cli_bad_value(cmd, "index-batch", v, "1 to 1073741824");
         o->batch = u;
         break;
     }

@@ -179,12 +179,6 @@ static void dedup_help(void)
            "            an index that cannot be written: the index stays as it was).\n");
 }
 
-static int bad_value(const char *opt, const char *val, const char *want)
-{
-    cli_error("dedup: invalid value '%s' for --%s (expected %s)", val, opt, want);
-    return WD_EXIT_USAGE;
-}
-
 static int on_opt(void *ctx, int id, const char *v)
 {
     dedup_opts *o = ctx;
@@ -202,7 +196,7 @@ static int on_opt(void *ctx, int id, const char *v)
         if (!strcmp(v, "fail")) o->on_error = ON_FAIL;
         else if (!strcmp(v, "skip")) o->on_error = ON_SKIP;
         else if (!strcmp(v, "keep")) o->on_error = ON_KEEP;
-        else return bad_value("on-error", v, "fail, skip or keep");
+        else return cli_bad_value("dedup", "on-error", v, "fail, skip or keep");
         break;
     case O_KEEP:
         if (!strcmp(v, "first")) o->keep = KEEP_FIRST;
@@ -220,12 +214,12 @@ static int on_opt(void *ctx, int id, const char *v)
             *eq = 0;
             o->keep_field = o->keep_list;
         } else
-            return bad_value("keep", v, "first, longest, earliest:FIELD or priority:FIELD=a,b,c");
+            return cli_bad_value("dedup", "keep", v, "first, longest, earliest:FIELD or priority:FIELD=a,b,c");
         break;
     case O_EXPLAIN: o->explain_path = v; break;
     case O_QUIET: o->quiet = 1; break;
     case O_BATCH:
-        if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
+        if (cli_uint(v, 1, 1UL << 24, &u)) return cli_bad_value("dedup", "batch", v, "1 to 16777216");
         o->batch = u;
         break;
     case O_HELP:

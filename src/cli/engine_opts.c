@@ -33,12 +33,6 @@ const cli_opt cli_index_tab[] = {
     { 0, 0, NULL, NULL, NULL }
 };
 
-static int bad(const char *cmd, const char *opt, const char *val, const char *want)
-{
-    cli_error("%s: invalid value '%s' for --%s (expected %s)", cmd, val, opt, want);
-    return WD_EXIT_USAGE;
-}
-
 int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
 {
     unsigned long u;
@@ -49,51 +43,51 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         size_t n = colon ? (size_t)(colon - v) : strlen(v);
         if (n == 4 && !strncmp(v, "word", 4)) p->shingle = WD_SHINGLE_WORD;
         else if (n == 4 && !strncmp(v, "char", 4)) p->shingle = WD_SHINGLE_CHAR;
-        else return bad(cmd, "shingle", v, "word:K or char:K");
+        else return cli_bad_value(cmd, "shingle", v, "word:K or char:K");
         if (colon) {
             if (cli_uint(colon + 1, 1, WD_MAX_SHINGLE, &u))
-                return bad(cmd, "shingle", v, "K from 1 to 64");
+                return cli_bad_value(cmd, "shingle", v, "K from 1 to 64");
             p->shingle_size = (unsigned)u;
         }
         return 0;
     }
     case E_NUM_HASHES:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "num-hashes", v, "1 to 1024");
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return cli_bad_value(cmd, "num-hashes", v, "1 to 1024");
         p->num_hashes = (unsigned)u;
         return 0;
     case E_THRESHOLD:
-        if (cli_double(v, 1e-9, 1.0, &d)) return bad(cmd, "threshold", v, "a number in (0, 1]");
+        if (cli_double(v, 1e-9, 1.0, &d)) return cli_bad_value(cmd, "threshold", v, "a number in (0, 1]");
         p->threshold = d;
         return 0;
     case E_CONTAINMENT:
-        if (cli_double(v, 0.0, 1.0, &d)) return bad(cmd, "containment", v, "a number in [0, 1]");
+        if (cli_double(v, 0.0, 1.0, &d)) return cli_bad_value(cmd, "containment", v, "a number in [0, 1]");
         p->containment = d;
         return 0;
     case E_BANDS:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "bands", v, "1 to 1024");
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return cli_bad_value(cmd, "bands", v, "1 to 1024");
         p->bands = (unsigned)u;
         return 0;
     case E_ROWS:
-        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return bad(cmd, "rows", v, "1 to 1024");
+        if (cli_uint(v, 1, WD_MAX_HASHES, &u)) return cli_bad_value(cmd, "rows", v, "1 to 1024");
         p->rows = (unsigned)u;
         return 0;
     case E_SEED:
-        if (cli_uint(v, 0, ~0UL, &u)) return bad(cmd, "seed", v, "a non-negative integer");
+        if (cli_uint(v, 0, ~0UL, &u)) return cli_bad_value(cmd, "seed", v, "a non-negative integer");
         p->seed = u;
         return 0;
     case E_SKETCH:
         if (!strcmp(v, "minhash")) p->sketch = WD_SKETCH_MINHASH;
         else if (!strcmp(v, "oph")) p->sketch = WD_SKETCH_OPH;
         else if (!strcmp(v, "simhash")) p->sketch = WD_SKETCH_SIMHASH;
-        else return bad(cmd, "sketch", v, "minhash, oph or simhash");
+        else return cli_bad_value(cmd, "sketch", v, "minhash, oph or simhash");
         return 0;
     case E_CLUSTER:
         if (!strcmp(v, "components")) p->cluster = WD_CLUSTER_COMPONENTS;
         else if (!strcmp(v, "leader")) p->cluster = WD_CLUSTER_LEADER;
-        else return bad(cmd, "cluster", v, "components or leader");
+        else return cli_bad_value(cmd, "cluster", v, "components or leader");
         return 0;
     case E_MAX_DISTANCE:
-        if (cli_uint(v, 0, 63, &u)) return bad(cmd, "max-distance", v, "0 to 63");
+        if (cli_uint(v, 0, 63, &u)) return cli_bad_value(cmd, "max-distance", v, "0 to 63");
         p->max_distance = (unsigned)u;
         return 0;
     case E_NO_MASK:
@@ -114,11 +108,11 @@ int cli_engine_opt(const char *cmd, wd_params *p, int id, const char *v)
         return 0;
     }
     case E_TEMPLATE_SHARE:
-        if (cli_double(v, 0.0, 1.0, &d)) return bad(cmd, "template-share", v, "a number in [0, 1]");
+        if (cli_double(v, 0.0, 1.0, &d)) return cli_bad_value(cmd, "template-share", v, "a number in [0, 1]");
         p->template_share = d;
         return 0;
     case E_THREADS:
-        if (cli_uint(v, 1, 1024, &u)) return bad(cmd, "threads", v, "1 to 1024");
+        if (cli_uint(v, 1, 1024, &u)) return cli_bad_value(cmd, "threads", v, "1 to 1024");
         p->threads = (unsigned)u;
         return 0;
     }

@@ -89,12 +89,6 @@ static void gen_help(void)
            "            4 internal or resource error (out of memory, write failure).\n");
 }
 
-static int bad_value(const char *opt, const char *val, const char *want)
-{
-    cli_error("gen: invalid value '%s' for --%s (expected %s)", val, opt, want);
-    return WD_EXIT_USAGE;
-}
-
 static int on_opt(void *ctx, int id, const char *v)
 {
     gen_config *c = ctx;
@@ -107,14 +101,14 @@ static int on_opt(void *ctx, int id, const char *v)
         if (!strcmp(v, "auto")) c->base_format = 0;
         else if (!strcmp(v, "lines")) c->base_format = 1;
         else if (!strcmp(v, "jsonl")) c->base_format = 2;
-        else return bad_value("base-format", v, "auto, jsonl or lines");
+        else return cli_bad_value("gen", "base-format", v, "auto, jsonl or lines");
         break;
     case O_TEXT_FIELD: c->text_field = v; break;
     case O_TITLE_FIELD: c->title_field = v; break;
     case O_SEED: {
         char *e;
         unsigned long long s = strtoull(v, &e, 10);
-        if (!*v || *e || *v == '-') return bad_value("seed", v, "a number from 0 to 2^64-1");
+        if (!*v || *e || *v == '-') return cli_bad_value("gen", "seed", v, "a number from 0 to 2^64-1");
         c->seed = s;
         break;
     }
@@ -122,16 +116,16 @@ static int on_opt(void *ctx, int id, const char *v)
         char *e;
         unsigned long long n = strtoull(v, &e, 10);
         if (!*v || *e || *v == '-' || n < 1 || n > (1ULL << 40))
-            return bad_value("docs", v, "1 to 2^40");
+            return cli_bad_value("gen", "docs", v, "1 to 2^40");
         c->docs = n;
         break;
     }
     case O_DUP_RATE:
-        if (cli_double(v, 0, 1, &d)) return bad_value("dup-rate", v, "0 to 1");
+        if (cli_double(v, 0, 1, &d)) return cli_bad_value("gen", "dup-rate", v, "0 to 1");
         c->dup_rate = d;
         break;
     case O_MAX_COPIES:
-        if (cli_uint(v, 0, 255, &u)) return bad_value("max-copies", v, "0 to 255");
+        if (cli_uint(v, 0, 255, &u)) return cli_bad_value("gen", "max-copies", v, "0 to 255");
         c->max_copies = (unsigned)u;
         break;
     case O_EDITS:
@@ -143,40 +137,40 @@ static int on_opt(void *ctx, int id, const char *v)
         }
         break;
     case O_OCR_RATE:
-        if (cli_double(v, 0, 0.5, &d)) return bad_value("ocr-rate", v, "0 to 0.5");
+        if (cli_double(v, 0, 0.5, &d)) return cli_bad_value("gen", "ocr-rate", v, "0 to 0.5");
         c->ocr_chars = d;
         break;
     case O_REUSE_NOISE:
-        if (cli_double(v, 0, 1, &d)) return bad_value("reuse-noise", v, "0 to 1");
+        if (cli_double(v, 0, 1, &d)) return cli_bad_value("gen", "reuse-noise", v, "0 to 1");
         c->reuse_noise = d;
         break;
     case O_WIRE_RATE:
-        if (cli_double(v, 0, 1, &d)) return bad_value("wire-rate", v, "0 to 1");
+        if (cli_double(v, 0, 1, &d)) return cli_bad_value("gen", "wire-rate", v, "0 to 1");
         c->wire_rate = d;
         break;
     case O_BASE_DEDUP:
-        if (cli_double(v, 0, 1, &d)) return bad_value("base-dedup", v, "0 to 1");
+        if (cli_double(v, 0, 1, &d)) return cli_bad_value("gen", "base-dedup", v, "0 to 1");
         c->base_dedup = d;
         break;
     case O_MIN_CHARS:
-        if (cli_uint(v, 0, 1UL << 30, &u)) return bad_value("min-chars", v, "0 to 2^30");
+        if (cli_uint(v, 0, 1UL << 30, &u)) return cli_bad_value("gen", "min-chars", v, "0 to 2^30");
         c->min_chars = (unsigned)u;
         break;
     case O_MAX_CHARS:
-        if (cli_uint(v, 0, 1UL << 30, &u)) return bad_value("max-chars", v, "0 to 2^30");
+        if (cli_uint(v, 0, 1UL << 30, &u)) return cli_bad_value("gen", "max-chars", v, "0 to 2^30");
         c->max_chars = (unsigned)u;
         break;
     case O_TITLE_IN_TEXT:
         if (!strcmp(v, "yes")) c->title_in_text = 1;
         else if (!strcmp(v, "no")) c->title_in_text = 0;
-        else return bad_value("title-in-text", v, "yes or no");
+        else return cli_bad_value("gen", "title-in-text", v, "yes or no");
         break;
     case O_WIRE:
-        if (!*v) return bad_value("wire", v, "a name");
+        if (!*v) return cli_bad_value("gen", "wire", v, "a name");
         c->wire_name = v;
         break;
     case O_THREADS:
-        if (cli_uint(v, 0, 1024, &u)) return bad_value("threads", v, "0 to 1024");
+        if (cli_uint(v, 0, 1024, &u)) return cli_bad_value("gen", "threads", v, "0 to 1024");
         c->threads = (unsigned)u;
         break;
     case O_OUT: c->out_dir = v; break;

@@ -120,3 +120,9 @@ int cli_double(const char *s, double min, double max, double *out)
     *out = v;
     return 0;
 }
+
+int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *want)
+{
+    cli_error("%s: invalid value '%s' for --%s (expected %s)", cmd, val, opt, want);
+    return WD_EXIT_USAGE;
+}

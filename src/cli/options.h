@@ -36,4 +36,8 @@ void cli_print_options(FILE *f, const cli_opt *tab);
 int cli_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 int cli_double(const char *s, double min, double max, double *out);
 
+/* Reports "<cmd>: invalid value '<val>' for --<opt> (expected <want>)" and
+ * returns WD_EXIT_USAGE. */
+int cli_bad_value(const char *cmd, const char *opt, const char *val, const char *want);
+
 #endif

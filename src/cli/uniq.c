@@ -151,12 +151,6 @@ static void uniq_help(void)
            "            written: the committed batches are kept).\n");
 }
 
-static int bad_value(const char *opt, const char *val, const char *want)
-{
-    cli_error("uniq: invalid value '%s' for --%s (expected %s)", val, opt, want);
-    return WD_EXIT_USAGE;
-}
-
 static int on_opt(void *ctx, int id, const char *v)
 {
     uniq_opts *o = ctx;
@@ -174,19 +168,19 @@ static int on_opt(void *ctx, int id, const char *v)
         if (!strcmp(v, "fail")) o->on_error = ON_FAIL;
         else if (!strcmp(v, "skip")) o->on_error = ON_SKIP;
         else if (!strcmp(v, "keep")) o->on_error = ON_KEEP;
-        else return bad_value("on-error", v, "fail, skip or keep");
+        else return cli_bad_value("uniq", "on-error", v, "fail, skip or keep");
         break;
     case U_BATCH:
-        if (cli_uint(v, 1, 1UL << 24, &u)) return bad_value("batch", v, "1 to 16777216");
+        if (cli_uint(v, 1, 1UL << 24, &u)) return cli_bad_value("uniq", "batch", v, "1 to 16777216");
         o->batch = u;
         break;
     case U_WINDOW:
-        if (cli_uint(v, 1, ULONG_MAX, &u)) return bad_value("window", v, "a positive count of records");
+        if (cli_uint(v, 1, ULONG_MAX, &u)) return cli_bad_value("uniq", "window", v, "a positive count of records");
         o->p.window = u;
         break;
     case U_WINDOW_TIME:
         if (cli_duration_parse(v, &o->p.window_seconds))
-            return bad_value("window-time", v, "a duration such as 90s, 45m, 36h or 7d");
+            return cli_bad_value("uniq", "window-time", v, "a duration such as 90s, 45m, 36h or 7d");
         break;
     case U_TIME_FIELD: o->time_field = v; break;
     case U_HELP:
